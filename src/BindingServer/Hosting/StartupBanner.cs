@@ -1,0 +1,23 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace BindingServer.Hosting;
+
+/// <summary>Prints where the server listens, and how to point kubectl at it, once Kestrel has bound.</summary>
+public sealed class StartupBanner(IServer server, IHostApplicationLifetime lifetime, ILogger<StartupBanner> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "(unknown)";
+            Console.Out.WriteLine($"BindingServer ready: {address}");
+            Console.Out.WriteLine($"  kubectl: kubectl --server={address} --insecure-skip-tls-verify get clusterrolebindings");
+            Console.Out.Flush();
+            logger.LogInformation("Listening on {Address}", address);
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BindingServer.Kubernetes.Errors;
+using BindingServer.Kubernetes.Model;
+using BindingServer.Kubernetes.Validation;
+
+namespace BindingServer.Kubernetes.Api;
+
+/// <summary><c>DeleteOptions</c>, from the JSON body kubectl sends or, when the body is empty, from the query.</summary>
+public sealed record DeleteOptions(bool DryRun, long? GracePeriodSeconds, string? PreconditionUid, string? PreconditionResourceVersion,
+    string? PropagationPolicy, bool? OrphanDependents)
+{
+    public static async Task<DeleteOptions> ReadAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var body = await KubeHttp.ReadBodyAsync(request, cancellationToken);
+        JsonObject? json = null;
+        if (body.Length > 0)
+        {
+            try
+            {
+                json = JsonNode.Parse(body) as JsonObject;
+            }
+            catch (JsonException error)
+            {
+                throw StatusErrors.BadRequest($"couldn't get version/kind; json parse error: {error.Message}");
+            }
+        }
+
+        var errors = new List<FieldError>();
+        bool dryRun;
+        long? grace;
+        string? policy;
+        bool? orphan;
+        string? uid = null, resourceVersion = null;
+        if (json is not null)
+        {
+            dryRun = WriteOptions.ParseDryRun(new Microsoft.Extensions.Primitives.StringValues(
+                json["dryRun"]?.AsArray().Select(v => v?.GetValue<string>()).ToArray() ?? []), errors);
+            grace = json["gracePeriodSeconds"]?.GetValue<long>();
+            policy = json["propagationPolicy"]?.GetValue<string>();
+            orphan = json["orphanDependents"]?.GetValue<bool>();
+            uid = json["preconditions"]?["uid"]?.GetValue<string>();
+            resourceVersion = json["preconditions"]?["resourceVersion"]?.GetValue<string>();
+        }
+        else
+        {
+            var query = request.Query;
+            dryRun = WriteOptions.ParseDryRun(query["dryRun"], errors);
+            grace = long.TryParse(query["gracePeriodSeconds"], out var g) ? g : null;
+            policy = query.ContainsKey("propagationPolicy") ? query["propagationPolicy"].ToString() : null;
+            orphan = query.ContainsKey("orphanDependents") ? WriteOptions.ParseBool(query["orphanDependents"]) : null;
+        }
+
+        if (policy is not null && orphan is not null)
+        {
+            errors.Add(FieldError.Invalid("propagationPolicy", policy, "orphanDependents and deletionPropagation cannot be both set"));
+        }
+        else if (policy is not null and not ("Foreground" or "Background" or "Orphan"))
+        {
+            errors.Add(FieldError.NotSupported("propagationPolicy", policy, "Foreground", "Background", "Orphan", "nil"));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw StatusErrors.InvalidOptions("DeleteOptions", [.. errors]);
+        }
+
+        if (orphan == true)
+        {
+            policy = "Orphan";
+        }
+
+        return new DeleteOptions(dryRun, grace, uid, resourceVersion, policy, orphan);
+    }
+
+    /// <summary>The storage layer's precondition check, with its StorageError text.</summary>
+    public void CheckPreconditions(ResourceDefinition definition, KubeObject obj, string key)
+    {
+        string? failure = null;
+        if (PreconditionUid is not null && PreconditionUid != obj.Metadata.Uid)
+        {
+            failure = $"Precondition failed: UID in precondition: {PreconditionUid}, UID in object meta: {obj.Metadata.Uid}";
+        }
+        else if (PreconditionResourceVersion is not null && PreconditionResourceVersion != obj.Metadata.ResourceVersion)
+        {
+            failure = $"Precondition failed: ResourceVersion in precondition: {PreconditionResourceVersion}, ResourceVersion in object meta: {obj.Metadata.ResourceVersion}";
+        }
+
+        if (failure is not null)
+        {
+            throw StatusErrors.Conflict(definition.GroupResource, obj.Metadata.Name ?? "",
+                $"StorageError: invalid object, Code: 4, Key: /registry{key}, ResourceVersion: 0, AdditionalErrorMsg: {failure}");
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using BindingServer.Kubernetes.Errors;
+
+namespace BindingServer.Kubernetes.Api;
+
+/// <summary>Maps the REST paths of every catalogued kind onto the generic handlers.</summary>
+public static class KubernetesRoutes
+{
+    public static IEndpointRouteBuilder MapKubernetesResources(this IEndpointRouteBuilder app, ResourceCatalog catalog)
+    {
+        foreach (var definition in catalog.Definitions)
+        {
+            var group = app.MapGroup(definition.GroupVersionPath).WithTags(definition.Group.Length == 0 ? "core/v1" : definition.ApiVersion);
+            if (definition.Namespaced)
+            {
+                MapCollection(group, $"/namespaces/{{namespace}}/{definition.Plural}", definition);
+                MapItem(group, $"/namespaces/{{namespace}}/{definition.Plural}/{{name}}", definition);
+                if (definition.Supports("list"))
+                {
+                    group.MapGet($"/{definition.Plural}", (HttpContext c, ListHandlers h) => h.ListAsync(c, definition, null))
+                        .WithName($"list{definition.Kind}ForAllNamespaces");
+                }
+            }
+            else
+            {
+                MapCollection(group, $"/{definition.Plural}", definition);
+                MapItem(group, $"/{definition.Plural}/{{name}}", definition);
+            }
+        }
+
+        return app;
+    }
+
+    private static void MapCollection(RouteGroupBuilder group, string path, ResourceDefinition definition)
+    {
+        var scope = definition.Namespaced ? "Namespaced" : "";
+        if (definition.Supports("list"))
+        {
+            group.MapGet(path, (HttpContext c, ListHandlers h, string? @namespace) => h.ListAsync(c, definition, @namespace))
+                .WithName($"list{scope}{definition.Kind}");
+        }
+
+        if (definition.Supports("create"))
+        {
+            group.MapPost(path, (HttpContext c, ResourceHandlers h, string? @namespace) => h.CreateAsync(c, definition, @namespace))
+                .WithName($"create{scope}{definition.Kind}");
+        }
+
+        if (definition.Supports("deletecollection"))
+        {
+            group.MapDelete(path, (HttpContext c, ResourceHandlers h, string? @namespace) => h.DeleteCollectionAsync(c, definition, @namespace))
+                .WithName($"deletecollection{scope}{definition.Kind}");
+        }
+    }
+
+    private static void MapItem(RouteGroupBuilder group, string path, ResourceDefinition definition)
+    {
+        var scope = definition.Namespaced ? "Namespaced" : "";
+        if (definition.Supports("get"))
+        {
+            group.MapGet(path, (HttpContext c, ResourceHandlers h, string? @namespace, string name) => h.GetAsync(c, definition, @namespace, name))
+                .WithName($"read{scope}{definition.Kind}");
+        }
+
+        if (definition.Supports("update"))
+        {
+            group.MapPut(path, (HttpContext c, ResourceHandlers h, string? @namespace, string name) => h.UpdateAsync(c, definition, @namespace, name))
+                .WithName($"replace{scope}{definition.Kind}");
+        }
+
+        if (definition.Supports("patch"))
+        {
+            group.MapPatch(path, (HttpContext c, ResourceHandlers h, string? @namespace, string name) => h.PatchAsync(c, definition, @namespace, name))
+                .WithName($"patch{scope}{definition.Kind}");
+        }
+
+        if (definition.Supports("delete"))
+        {
+            group.MapDelete(path, (HttpContext c, ResourceHandlers h, string? @namespace, string name) => h.DeleteAsync(c, definition, @namespace, name))
+                .WithName($"delete{scope}{definition.Kind}");
+        }
+    }
+}
+
+/// <summary>
+/// Turns every failure on a Kubernetes path into a <c>Status</c> body: thrown API errors, unmatched routes
+/// (JSON 404 inside a served group-version, Go's plain-text 404 elsewhere), wrong methods, and anything unexpected.
+/// </summary>
+public sealed class KubernetesErrorMiddleware(RequestDelegate next, ResourceCatalog catalog, ILogger<KubernetesErrorMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "";
+        if (!path.StartsWith("/api", StringComparison.Ordinal))
+        {
+            await next(context);
+            return;
+        }
+
+        context.Response.Headers["Audit-Id"] = Guid.NewGuid().ToString();
+        context.Response.Headers.CacheControl = "no-cache, private";
+        try
+        {
+            await next(context);
+            if (context.Response.HasStarted)
+            {
+                return;
+            }
+
+            if (context.Response.StatusCode == 405)
+            {
+                await KubeHttp.WriteStatusAsync(context, StatusErrors.MethodNotAllowed().Status);
+            }
+            else if (context.Response.StatusCode == 404 && context.GetEndpoint() is null)
+            {
+                await WriteNotFoundAsync(context, path);
+            }
+        }
+        catch (KubeApiException error) when (!context.Response.HasStarted)
+        {
+            await KubeHttp.WriteStatusAsync(context, error.Status);
+        }
+        catch (BadHttpRequestException error) when (!context.Response.HasStarted)
+        {
+            var status = error.StatusCode == 413 ? StatusErrors.TooLarge() : StatusErrors.BadRequest(error.Message);
+            await KubeHttp.WriteStatusAsync(context, status.Status);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception error) when (!context.Response.HasStarted)
+        {
+            logger.LogError(error, "unhandled error on {Method} {Path}", context.Request.Method, path);
+            await KubeHttp.WriteStatusAsync(context, StatusErrors.Internal("an unexpected error occurred; see the server log").Status);
+        }
+    }
+
+    private async Task WriteNotFoundAsync(HttpContext context, string path)
+    {
+        var insideServedVersion = catalog.Definitions.Any(d => path.StartsWith(d.GroupVersionPath + "/", StringComparison.Ordinal));
+        if (insideServedVersion)
+        {
+            await KubeHttp.WriteStatusAsync(context, StatusErrors.RouteNotFound().Status);
+            return;
+        }
+
+        context.Response.StatusCode = 404;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        context.Response.Headers["X-Content-Type-Options"] = "nosniff";
+        await context.Response.WriteAsync("404 page not found\n");
+    }
+}

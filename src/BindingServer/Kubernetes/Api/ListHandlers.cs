@@ -1,0 +1,323 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using BindingServer.Kubernetes.Errors;
+using BindingServer.Kubernetes.Json;
+using BindingServer.Kubernetes.Model;
+using BindingServer.Storage;
+
+namespace BindingServer.Kubernetes.Api;
+
+/// <summary>List (with selectors, paging and historical revisions) and watch, generic over kinds.</summary>
+public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<ListHandlers> logger)
+{
+    /// <summary>How often an idle watch that allows bookmarks is sent one.</summary>
+    public static TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(60);
+
+    public static string ScopePrefix(ResourceDefinition definition, string? ns) =>
+        definition.Namespaced && !string.IsNullOrEmpty(ns) ? $"{definition.KeyPrefix}{ns}/" : definition.KeyPrefix;
+
+    public static string IncludeObject(HttpRequest request)
+    {
+        var value = request.Query["includeObject"].ToString();
+        return value switch
+        {
+            "" => "Metadata",
+            "None" or "Metadata" or "Object" => value,
+            _ => throw StatusErrors.BadRequest(
+                $"Unable to convert to Table as requested: includeObject: Invalid value: \"{value}\": must be 'Metadata', 'Object', 'None', or empty"),
+        };
+    }
+
+    public static JsonObject PartialMetadata(KubeObject obj, string version) => new()
+    {
+        ["kind"] = "PartialObjectMetadata",
+        ["apiVersion"] = $"meta.k8s.io/{version}",
+        ["metadata"] = KubeJson.ToNode(obj.Metadata),
+    };
+
+    public async Task ListAsync(HttpContext context, ResourceDefinition definition, string? ns)
+    {
+        var options = ListOptions.Parse(context.Request, definition);
+        var output = KubeHttp.Negotiate(context.Request);
+        if (options.Watch)
+        {
+            await WatchAsync(context, definition, ns, options, output);
+            return;
+        }
+
+        var (entries, revision, start) = await ReadListAsync(definition, options, context.RequestAborted);
+        var scope = ScopePrefix(definition, ns);
+        var limit = options.ResourceVersion == "0" && options.Continue is null ? null : options.Limit;
+        var items = new List<(StoredEntry Entry, KubeObject Object)>();
+        string? next = null;
+        long? remaining = null;
+        var inScope = entries.Where(e => e.Key.StartsWith(scope, StringComparison.Ordinal) && string.CompareOrdinal(e.Key, start) >= 0).ToList();
+        for (var i = 0; i < inScope.Count; i++)
+        {
+            var obj = ObjectCodec.Decode(definition, inScope[i].Body);
+            if (options.Matches(definition, obj))
+            {
+                items.Add((inScope[i], obj));
+            }
+
+            if (limit is not null && items.Count == limit && i + 1 < inScope.Count)
+            {
+                next = inScope[i + 1].Key;
+                remaining = options.HasSelectors ? null : inScope.Count - i - 1;
+                break;
+            }
+        }
+
+        var listMeta = new ListMeta
+        {
+            ResourceVersion = revision.ToString(CultureInfo.InvariantCulture),
+            Continue = next is null ? null : new ContinueToken(revision, next[definition.KeyPrefix.Length..]).Encode(),
+            RemainingItemCount = remaining,
+        };
+
+        switch (output.Form)
+        {
+            case OutputForm.Table:
+                await KubeHttp.WriteNodeAsync(context, 200, definition.Strategy.Table.Render(items.Select(i => i.Object), listMeta,
+                    output.MetaVersion, IncludeObject(context.Request), true, clock.GetUtcNow()));
+                return;
+            case OutputForm.PartialObjectMetadataList:
+                await KubeHttp.WriteNodeAsync(context, 200, new JsonObject
+                {
+                    ["kind"] = "PartialObjectMetadataList",
+                    ["apiVersion"] = $"meta.k8s.io/{output.MetaVersion}",
+                    ["metadata"] = KubeJson.ToNode(listMeta),
+                    ["items"] = new JsonArray(items.Select(i => (JsonNode)PartialMetadata(i.Object, output.MetaVersion)).ToArray()),
+                });
+                return;
+            case OutputForm.PartialObjectMetadata:
+                throw StatusErrors.NotAcceptable($"you requested PartialObjectMetadata, but the requested object is a list (*v1.{definition.ListKind})");
+        }
+
+        // Items are written straight from their stored bytes; only the envelope is built here.
+        using var buffer = new MemoryStream();
+        await using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("kind", definition.ListKind);
+            writer.WriteString("apiVersion", definition.ApiVersion);
+            writer.WritePropertyName("metadata");
+            JsonSerializer.Serialize(writer, listMeta, KubeJson.Options);
+            writer.WriteStartArray("items");
+            foreach (var (entry, _) in items)
+            {
+                writer.WriteRawValue(entry.Body, skipInputValidation: true);
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        await KubeHttp.WriteJsonAsync(context, 200, buffer.ToArray());
+    }
+
+    /// <summary>Which objects a list reads, at which revision, and from which key (for continue tokens).</summary>
+    private async Task<(IReadOnlyList<StoredEntry> Entries, long Revision, string Start)> ReadListAsync(ResourceDefinition definition,
+        ListOptions options, CancellationToken cancellationToken)
+    {
+        if (options.Continue is not null)
+        {
+            var token = ContinueToken.Decode(options.Continue);
+            var entries = await store.ListAtAsync(definition.KeyPrefix, token.ResourceVersion, cancellationToken)
+                ?? throw StatusErrors.Expired(
+                    "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+            return (entries, token.ResourceVersion, definition.KeyPrefix + token.Start);
+        }
+
+        var snapshot = store.Current;
+        if (options.ResourceVersion is { Length: > 0 } text && text != "0")
+        {
+            var requested = long.Parse(text, CultureInfo.InvariantCulture);
+            if (requested > snapshot.Revision)
+            {
+                throw StatusErrors.Timeout($"Too large resource version: {requested}, current: {snapshot.Revision}",
+                    new StatusCause { Reason = "ResourceVersionTooLarge", Message = "Too large resource version" });
+            }
+
+            if (options.ResourceVersionMatch == "Exact")
+            {
+                var entries = await store.ListAtAsync(definition.KeyPrefix, requested, cancellationToken)
+                    ?? throw StatusErrors.Expired("The resourceVersion for the provided list is too old.");
+                return (entries, requested, "");
+            }
+        }
+
+        return (snapshot.List(definition.KeyPrefix, definition.KeyPrefix).ToList(), snapshot.Revision, "");
+    }
+
+    private async Task WatchAsync(HttpContext context, ResourceDefinition definition, string? ns, ListOptions options, Output output)
+    {
+        var scope = ScopePrefix(definition, ns);
+        var fromNow = string.IsNullOrEmpty(options.ResourceVersion) || options.ResourceVersion == "0";
+        var afterRevision = fromNow ? 0 : long.Parse(options.ResourceVersion!, CultureInfo.InvariantCulture);
+        var feed = fromNow
+            ? await store.FollowFromNowAsync(context.RequestAborted)
+            : await store.FollowAsync(afterRevision, context.RequestAborted);
+
+        var response = context.Response;
+        response.StatusCode = 200;
+        response.ContentType = KubeHttp.Json;
+        response.Headers.CacheControl = "no-cache, private";
+        var writer = new WatchWriter(response, definition, output, clock, IncludeObject(context.Request));
+
+        if (feed is null)
+        {
+            var status = new Status
+            {
+                Outcome = "Failure", Code = 410, Reason = "Expired",
+                Message = $"too old resource version: {afterRevision} ({store.CompactedRevision + 1})",
+            };
+            await writer.WriteRawAsync("ERROR", KubeJson.ToNode(status), context.RequestAborted);
+            return;
+        }
+
+        using var subscription = feed;
+        var timeout = TimeSpan.FromSeconds(options.TimeoutSeconds ?? (long)(1800 * (1 + Random.Shared.NextDouble())));
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        ending.CancelAfter(timeout);
+        var token = ending.Token;
+        var lastRevision = fromNow ? feed.Start.Revision : afterRevision;
+
+        try
+        {
+            await response.StartAsync(token);
+            if (fromNow && options.SendInitialEvents != false)
+            {
+                foreach (var entry in feed.Start.List(definition.KeyPrefix, scope))
+                {
+                    var obj = ObjectCodec.Decode(definition, entry.Body);
+                    if (options.Matches(definition, obj))
+                    {
+                        await writer.WriteAsync("ADDED", obj, token);
+                    }
+                }
+
+                if (options.SendInitialEvents == true && options.AllowWatchBookmarks)
+                {
+                    await writer.WriteBookmarkAsync(lastRevision, initialEventsEnd: true, token);
+                }
+            }
+
+            foreach (var change in feed.Backlog)
+            {
+                lastRevision = await DeliverAsync(writer, definition, scope, options, change, token) ?? lastRevision;
+            }
+
+            while (!token.IsCancellationRequested)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
+                if (options.AllowWatchBookmarks)
+                {
+                    idle.CancelAfter(BookmarkInterval);
+                }
+
+                StoreChange change;
+                try
+                {
+                    change = await feed.Live.ReadAsync(idle.Token);
+                }
+                catch (OperationCanceledException) when (!token.IsCancellationRequested)
+                {
+                    await writer.WriteBookmarkAsync(Math.Max(lastRevision, store.Current.Revision), initialEventsEnd: false, token);
+                    continue;
+                }
+                catch (System.Threading.Channels.ChannelClosedException)
+                {
+                    return;
+                }
+
+                if (change.Revision <= lastRevision)
+                {
+                    continue;
+                }
+
+                lastRevision = await DeliverAsync(writer, definition, scope, options, change, token) ?? change.Revision;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogDebug("watch on {Resource} ended", definition.Plural);
+        }
+    }
+
+    /// <summary>Sends one change if it concerns this watch, turning selector transitions into ADDED/DELETED like the watch cache.</summary>
+    private static async Task<long?> DeliverAsync(WatchWriter writer, ResourceDefinition definition, string scope, ListOptions options,
+        StoreChange change, CancellationToken cancellationToken)
+    {
+        if (!change.Key.StartsWith(scope, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var obj = ObjectCodec.Decode(definition, change.Body);
+        var matchesNow = options.Matches(definition, obj);
+        var matchedBefore = change.Previous is not null && options.Matches(definition, ObjectCodec.Decode(definition, change.Previous));
+        var type = change.Type switch
+        {
+            ChangeType.Added => matchesNow ? "ADDED" : null,
+            ChangeType.Deleted => matchesNow || matchedBefore ? "DELETED" : null,
+            _ when change.Previous is null => matchesNow ? "MODIFIED" : null,
+            _ => (matchedBefore, matchesNow) switch
+            {
+                (true, true) => "MODIFIED",
+                (false, true) => "ADDED",
+                (true, false) => "DELETED",
+                _ => null,
+            },
+        };
+        if (type is not null)
+        {
+            await writer.WriteAsync(type, obj, cancellationToken);
+        }
+
+        return change.Revision;
+    }
+
+    /// <summary>Writes watch events as newline-delimited JSON, as Tables with one row when kubectl asks for them.</summary>
+    private sealed class WatchWriter(HttpResponse response, ResourceDefinition definition, Output output, TimeProvider clock, string includeObject)
+    {
+        private bool _headersSent;
+
+        public Task WriteAsync(string type, KubeObject obj, CancellationToken cancellationToken)
+        {
+            JsonNode node = output.Form == OutputForm.Table
+                ? definition.Strategy.Table.Render([obj], new ListMeta { ResourceVersion = obj.Metadata.ResourceVersion },
+                    output.MetaVersion, includeObject, !_headersSent, clock.GetUtcNow())
+                : output.Form is OutputForm.PartialObjectMetadata or OutputForm.PartialObjectMetadataList
+                    ? PartialMetadata(obj, output.MetaVersion)
+                    : KubeJson.ToNode(obj);
+            _headersSent = true;
+            return WriteRawAsync(type, node, cancellationToken);
+        }
+
+        public Task WriteBookmarkAsync(long revision, bool initialEventsEnd, CancellationToken cancellationToken)
+        {
+            var metadata = new JsonObject { ["resourceVersion"] = revision.ToString(CultureInfo.InvariantCulture), ["creationTimestamp"] = null };
+            if (initialEventsEnd)
+            {
+                metadata["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" };
+            }
+
+            return WriteRawAsync("BOOKMARK", new JsonObject
+            {
+                ["kind"] = definition.Kind,
+                ["apiVersion"] = definition.ApiVersion,
+                ["metadata"] = metadata,
+            }, cancellationToken);
+        }
+
+        public async Task WriteRawAsync(string type, JsonNode node, CancellationToken cancellationToken)
+        {
+            var line = new JsonObject { ["type"] = type, ["object"] = node }.ToJsonString(KubeJson.Options) + "\n";
+            await response.Body.WriteAsync(Encoding.UTF8.GetBytes(line), cancellationToken);
+            await response.Body.FlushAsync(cancellationToken);
+        }
+    }
+}

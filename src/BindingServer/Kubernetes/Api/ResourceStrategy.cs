@@ -1,0 +1,75 @@
+using BindingServer.Kubernetes.Model;
+using BindingServer.Kubernetes.Tables;
+using BindingServer.Kubernetes.Validation;
+
+namespace BindingServer.Kubernetes.Api;
+
+/// <summary>What a DELETE of this kind answers with.</summary>
+public enum DeleteResponse
+{
+    /// <summary>A Success Status with details (RBAC kinds).</summary>
+    Status,
+
+    /// <summary>The deleted object itself (pods, namespaces).</summary>
+    Object,
+}
+
+/// <summary>What is special about one kind; the generic handlers call it at fixed points.</summary>
+public interface IResourceStrategy
+{
+    Type ObjectType { get; }
+    NameRule NameRule { get; }
+    bool AllowCreateOnUpdate { get; }
+    DeleteResponse DeleteResponse { get; }
+    TableDefinition Table { get; }
+
+    /// <summary>Fields a field selector may name, beyond <c>metadata.name</c> and <c>metadata.namespace</c>.</summary>
+    IReadOnlyDictionary<string, Func<KubeObject, string>> SelectableFields { get; }
+
+    /// <summary>The 400 message for a field selector on an unsupported field.</summary>
+    string UnsupportedFieldSelector(string field);
+
+    void ApplyDefaults(KubeObject obj);
+    void PrepareForCreate(KubeObject obj);
+    void PrepareForUpdate(KubeObject obj, KubeObject old);
+    IReadOnlyList<FieldError> Validate(KubeObject obj);
+    IReadOnlyList<FieldError> ValidateUpdate(KubeObject obj, KubeObject old);
+}
+
+/// <summary>Do-nothing defaults, so a kind's strategy holds only what differs.</summary>
+public abstract class ResourceStrategy<T> : IResourceStrategy where T : KubeObject
+{
+    public Type ObjectType => typeof(T);
+    public virtual NameRule NameRule => NameRules.Dns1123SubdomainName;
+    public virtual bool AllowCreateOnUpdate => false;
+    public virtual DeleteResponse DeleteResponse => DeleteResponse.Object;
+    public virtual TableDefinition Table => TableDefinition.Default;
+    public virtual IReadOnlyDictionary<string, Func<KubeObject, string>> SelectableFields { get; } =
+        new Dictionary<string, Func<KubeObject, string>>();
+
+    /// <summary>The message of apimachinery's default field-label conversion.</summary>
+    public virtual string UnsupportedFieldSelector(string field) =>
+        $"\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"";
+
+    protected virtual void ApplyDefaults(T obj)
+    {
+    }
+
+    protected virtual void PrepareForCreate(T obj)
+    {
+    }
+
+    protected virtual void PrepareForUpdate(T obj, T old)
+    {
+    }
+
+    protected virtual IReadOnlyList<FieldError> Validate(T obj) => [];
+
+    protected virtual IReadOnlyList<FieldError> ValidateUpdate(T obj, T old) => Validate(obj);
+
+    void IResourceStrategy.ApplyDefaults(KubeObject obj) => ApplyDefaults((T)obj);
+    void IResourceStrategy.PrepareForCreate(KubeObject obj) => PrepareForCreate((T)obj);
+    void IResourceStrategy.PrepareForUpdate(KubeObject obj, KubeObject old) => PrepareForUpdate((T)obj, (T)old);
+    IReadOnlyList<FieldError> IResourceStrategy.Validate(KubeObject obj) => Validate((T)obj);
+    IReadOnlyList<FieldError> IResourceStrategy.ValidateUpdate(KubeObject obj, KubeObject old) => ValidateUpdate((T)obj, (T)old);
+}

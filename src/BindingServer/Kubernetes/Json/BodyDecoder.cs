@@ -1,0 +1,350 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using BindingServer.Kubernetes.Api;
+using BindingServer.Kubernetes.Errors;
+using BindingServer.Kubernetes.Model;
+
+namespace BindingServer.Kubernetes.Json;
+
+/// <summary>How the request asked unknown and duplicate fields to be handled (<c>fieldValidation</c>).</summary>
+public enum FieldValidation
+{
+    Ignore,
+    Warn,
+    Strict,
+}
+
+/// <summary>
+/// Turns a request body into a typed object the way the apiserver's JSON serializer does: case-sensitive,
+/// last duplicate wins, unknown and duplicate fields reported by path, type mismatches as Go's messages.
+/// </summary>
+public static class BodyDecoder
+{
+    /// <summary>Parses JSON keeping Go's rules: duplicate keys allowed (last wins) and reported by path.</summary>
+    public static JsonNode Parse(ReadOnlySpan<byte> body, List<string> duplicates)
+    {
+        using var document = JsonDocument.Parse(body.ToArray(), new JsonDocumentOptions { MaxDepth = 10_000 });
+        return Convert(document.RootElement, "", duplicates)!;
+    }
+
+    private static JsonNode? Convert(JsonElement element, string path, List<string> duplicates)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                var obj = new JsonObject();
+                foreach (var property in element.EnumerateObject())
+                {
+                    var childPath = path.Length == 0 ? property.Name : $"{path}.{property.Name}";
+                    if (obj.ContainsKey(property.Name))
+                    {
+                        duplicates.Add(childPath);
+                        obj.Remove(property.Name);
+                    }
+
+                    obj[property.Name] = Convert(property.Value, childPath, duplicates);
+                }
+
+                return obj;
+            case JsonValueKind.Array:
+                var array = new JsonArray();
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    array.Add(Convert(item, $"{path}[{index++}]", duplicates));
+                }
+
+                return array;
+            case JsonValueKind.Null:
+                return null;
+            case JsonValueKind.String:
+                return JsonValue.Create(element.GetString());
+            case JsonValueKind.True or JsonValueKind.False:
+                return JsonValue.Create(element.GetBoolean());
+            default:
+                return JsonValue.Create(element.Clone());
+        }
+    }
+
+    /// <summary>The 400 for a body whose apiVersion and kind could not even be read.</summary>
+    public static KubeApiException Unreadable(ResourceDefinition definition, string goError, ReadOnlySpan<byte> body) =>
+        StatusErrors.BadRequest(
+            $"the object provided is unrecognized (must be of type {definition.Kind}): couldn't get version/kind; json parse error: {goError} ({Summarize(body)})");
+
+    private static string Summarize(ReadOnlySpan<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            return "<empty>";
+        }
+
+        var head = body[..Math.Min(30, body.Length)];
+        if (body[0] == (byte)'{')
+        {
+            return Encoding.UTF8.GetString(head) + (body.Length > 30 ? " ..." : "");
+        }
+
+        return System.Convert.ToHexStringLower(head);
+    }
+
+    /// <summary>Go's <c>encoding/json</c> wording for the JSON syntax errors clients actually send.</summary>
+    public static string GoSyntaxError(ReadOnlySpan<byte> body, JsonException error)
+    {
+        var trimmed = Encoding.UTF8.GetString(body).Trim();
+        if (trimmed.Length == 0)
+        {
+            return "unexpected end of JSON input";
+        }
+
+        return error.Message.Contains("end of data", StringComparison.OrdinalIgnoreCase) ||
+               error.Message.Contains("incomplete", StringComparison.OrdinalIgnoreCase)
+            ? "unexpected end of JSON input"
+            : $"invalid character '{trimmed[Math.Min((int)(error.BytePositionInLine ?? 0), trimmed.Length - 1)]}' looking for beginning of value";
+    }
+
+    /// <summary>
+    /// Reads the body as an object of <paramref name="definition"/>'s kind. Unknown and duplicate fields become
+    /// warnings (Warn), are dropped (Ignore) or fail the request (Strict) with the apiserver's message.
+    /// </summary>
+    public static KubeObject Decode(ResourceDefinition definition, ReadOnlySpan<byte> body, FieldValidation validation,
+        List<string> warnings)
+    {
+        var duplicates = new List<string>();
+        JsonNode node;
+        try
+        {
+            node = Parse(body, duplicates);
+        }
+        catch (JsonException error)
+        {
+            throw Unreadable(definition, GoSyntaxError(body, error), body);
+        }
+
+        if (node is not JsonObject obj)
+        {
+            throw Unreadable(definition,
+                $"json: cannot unmarshal {GoJsonType(node)} into Go value of type struct {{ APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }}",
+                body);
+        }
+
+        return DecodeObject(definition, obj, validation, warnings, duplicates, strictAsPatch: false);
+    }
+
+    /// <summary>Decodes an already parsed object (request bodies and the results of patches).</summary>
+    public static KubeObject DecodeObject(ResourceDefinition definition, JsonObject obj, FieldValidation validation,
+        List<string> warnings, List<string> duplicates, bool strictAsPatch)
+    {
+        CheckTypeMeta(definition, obj);
+        var problems = new List<string>();
+        var typeErrors = new List<string>();
+        Walk(obj, definition.ObjectType, "", definition.Kind, problems, typeErrors, topLevel: true);
+        if (typeErrors.Count > 0)
+        {
+            throw CannotHandle(definition, typeErrors[0]);
+        }
+
+        problems.InsertRange(0, duplicates.Select(d => $"duplicate field \"{d}\""));
+        if (problems.Count > 0)
+        {
+            switch (validation)
+            {
+                case FieldValidation.Strict when strictAsPatch:
+                    throw StrictPatchFailure(obj, problems);
+                case FieldValidation.Strict:
+                    throw CannotHandle(definition, "strict decoding error: " + string.Join(", ", problems));
+                case FieldValidation.Warn:
+                    warnings.AddRange(problems);
+                    break;
+            }
+        }
+
+        var result = (KubeObject)obj.Deserialize(definition.ObjectType, KubeJson.Options)!;
+        result.Kind = definition.Kind;
+        result.ApiVersion = definition.ApiVersion;
+        return result;
+    }
+
+    private static KubeApiException StrictPatchFailure(JsonObject patched, List<string> problems)
+    {
+        var error = Validation.FieldError.Invalid("patch", patched.ToJsonString(), "strict decoding error: " + string.Join(", ", problems));
+        return StatusErrors.Invalid("", "", "", [error]);
+    }
+
+    private static void CheckTypeMeta(ResourceDefinition definition, JsonObject obj)
+    {
+        var apiVersion = obj["apiVersion"] is JsonValue v && v.TryGetValue<string>(out var av) ? av : "";
+        var kind = obj["kind"] is JsonValue k && k.TryGetValue<string>(out var kv) ? kv : "";
+        if (kind.Length > 0 && kind != definition.Kind)
+        {
+            var version = apiVersion.Length > 0 ? apiVersion[(apiVersion.LastIndexOf('/') + 1)..] : definition.Version;
+            var groupVersion = apiVersion.Length > 0 ? apiVersion : definition.ApiVersion;
+            throw StatusErrors.BadRequest(
+                $"{kind} in version \"{version}\" cannot be handled as a {definition.Kind}: no kind \"{kind}\" is registered for version \"{groupVersion}\" in scheme \"pkg/api/legacyscheme/scheme.go:30\"");
+        }
+
+        if (apiVersion.Length > 0 && apiVersion != definition.ApiVersion)
+        {
+            throw StatusErrors.BadRequest(
+                $"the API version in the data ({apiVersion}) does not match the expected API version ({definition.ApiVersion})");
+        }
+    }
+
+    public static KubeApiException CannotHandle(ResourceDefinition definition, string reason) =>
+        StatusErrors.BadRequest($"{definition.Kind} in version \"{definition.Version}\" cannot be handled as a {definition.Kind}: {reason}");
+
+    private static string GoJsonType(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonArray => "array",
+        JsonObject => "object",
+        JsonValue value => value.GetValueKind() switch
+        {
+            JsonValueKind.String => "string",
+            JsonValueKind.Number => "number",
+            _ => "bool",
+        },
+        _ => "value",
+    };
+
+    /// <summary>Checks a JSON value against the C# type that models it, collecting unknown fields and type mismatches.</summary>
+    private static void Walk(JsonNode? node, Type type, string path, string goPath, List<string> unknown, List<string> typeErrors, bool topLevel = false)
+    {
+        if (node is null)
+        {
+            return;
+        }
+
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying == typeof(JsonObject) || underlying == typeof(JsonNode))
+        {
+            if (node is not JsonObject && underlying == typeof(JsonObject))
+            {
+                typeErrors.Add(Mismatch(node, goPath, "v1.FieldsV1"));
+            }
+
+            return;
+        }
+
+        var info = KubeJson.Options.GetTypeInfo(underlying);
+        var kind = underlying == typeof(Dictionary<string, string>) ? JsonTypeInfoKind.Dictionary : info.Kind;
+        switch (kind)
+        {
+            case JsonTypeInfoKind.Object:
+                if (node is not JsonObject obj)
+                {
+                    typeErrors.Add(Mismatch(node, goPath, GoTypeName(underlying)));
+                    return;
+                }
+
+                foreach (var (name, child) in obj)
+                {
+                    var property = info.Properties.FirstOrDefault(p => p.Name == name);
+                    var childPath = path.Length == 0 ? name : $"{path}.{name}";
+                    if (property is null)
+                    {
+                        if (!(topLevel && name is "kind" or "apiVersion"))
+                        {
+                            unknown.Add($"unknown field \"{childPath}\"");
+                        }
+
+                        continue;
+                    }
+
+                    Walk(child, property.PropertyType, childPath, $"{goPath}.{name}", unknown, typeErrors);
+                }
+
+                return;
+            case JsonTypeInfoKind.Enumerable:
+                if (node is not JsonArray array)
+                {
+                    typeErrors.Add(Mismatch(node, goPath, GoTypeName(underlying)));
+                    return;
+                }
+
+                for (var i = 0; i < array.Count; i++)
+                {
+                    Walk(array[i], info.ElementType!, $"{path}[{i}]", goPath, unknown, typeErrors);
+                }
+
+                return;
+            case JsonTypeInfoKind.Dictionary:
+                if (node is not JsonObject map)
+                {
+                    typeErrors.Add(Mismatch(node, goPath, GoTypeName(underlying)));
+                    return;
+                }
+
+                foreach (var (key, child) in map)
+                {
+                    if (child is not null && (child is not JsonValue v || v.GetValueKind() != JsonValueKind.String))
+                    {
+                        typeErrors.Add(Mismatch(child, goPath, "string"));
+                    }
+                }
+
+                return;
+            default:
+                if (node is not JsonValue value || !Fits(value, underlying))
+                {
+                    typeErrors.Add(Mismatch(node, goPath, GoTypeName(underlying)));
+                }
+
+                return;
+        }
+    }
+
+    private static bool Fits(JsonValue value, Type type) => value.GetValueKind() switch
+    {
+        JsonValueKind.String => type == typeof(string) || type == typeof(DateTimeOffset),
+        JsonValueKind.Number => type == typeof(long) ? value.TryGetValue<long>(out _)
+            : type == typeof(int) ? value.TryGetValue<int>(out _)
+            : type == typeof(double),
+        JsonValueKind.True or JsonValueKind.False => type == typeof(bool),
+        _ => false,
+    };
+
+    private static string Mismatch(JsonNode node, string goPath, string goType) =>
+        $"json: cannot unmarshal {GoJsonType(node)} into Go struct field {goPath} of type {goType}";
+
+    private static string GoTypeName(Type type)
+    {
+        if (type == typeof(string))
+        {
+            return "string";
+        }
+
+        if (type == typeof(long))
+        {
+            return "int64";
+        }
+
+        if (type == typeof(int))
+        {
+            return "int32";
+        }
+
+        if (type == typeof(bool))
+        {
+            return "bool";
+        }
+
+        if (type == typeof(DateTimeOffset))
+        {
+            return "v1.Time";
+        }
+
+        if (type == typeof(Dictionary<string, string>))
+        {
+            return "map[string]string";
+        }
+
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
+        {
+            return "[]" + GoTypeName(type.GetGenericArguments()[0]);
+        }
+
+        return "v1." + type.Name;
+    }
+}

@@ -1,0 +1,60 @@
+using BindingServer.Kubernetes.Api;
+using BindingServer.Kubernetes.Model;
+using BindingServer.Kubernetes.Patching;
+using BindingServer.Kubernetes.Tables;
+using BindingServer.Kubernetes.Validation;
+using FluentValidation;
+
+namespace BindingServer.Kubernetes.Resources;
+
+public sealed class ClusterRoleBinding : KubeObject, IRoleBinding
+{
+    [Atomic]
+    public List<Subject>? Subjects { get; set; }
+
+    [Atomic]
+    public RoleRef RoleRef { get; set; } = new();
+}
+
+public sealed class ClusterRoleBindingStrategy : ResourceStrategy<ClusterRoleBinding>
+{
+    private static readonly ClusterRoleBindingValidator Validator = new();
+
+    public static ResourceDefinition Definition { get; } = new()
+    {
+        Group = Rbac.Group,
+        Version = "v1",
+        Kind = "ClusterRoleBinding",
+        Plural = "clusterrolebindings",
+        Singular = "clusterrolebinding",
+        Namespaced = false,
+        Strategy = new ClusterRoleBindingStrategy(),
+    };
+
+    public override NameRule NameRule => NameRules.PathSegment;
+    public override bool AllowCreateOnUpdate => true;
+    public override DeleteResponse DeleteResponse => DeleteResponse.Status;
+    public override TableDefinition Table { get; } = Rbac.BindingTable("clusterRoleBinding",
+        "RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.");
+
+    protected override void ApplyDefaults(ClusterRoleBinding obj) => Rbac.DefaultBinding(obj.RoleRef, obj.Subjects);
+
+    protected override IReadOnlyList<FieldError> Validate(ClusterRoleBinding obj) =>
+        [.. MetadataValidation.ValidateCreate(obj.Metadata, namespaced: false, NameRule), .. Validator.Check(obj)];
+
+    protected override IReadOnlyList<FieldError> ValidateUpdate(ClusterRoleBinding obj, ClusterRoleBinding old) =>
+        [.. Validator.Check(obj), .. MetadataValidation.ValidateUpdate(obj.Metadata, old.Metadata), .. Rbac.RoleRefUnchanged(obj.RoleRef, old.RoleRef)];
+
+    private sealed class ClusterRoleBindingValidator : KubeValidator<ClusterRoleBinding>
+    {
+        public ClusterRoleBindingValidator()
+        {
+            RuleFor(b => b.RoleRef.ApiGroup).Equal(Rbac.Group)
+                .Reports(b => FieldError.NotSupported("roleRef.apiGroup", b.RoleRef.ApiGroup ?? "", Rbac.Group));
+            RuleFor(b => b.RoleRef.Kind).Equal("ClusterRole")
+                .Reports(b => FieldError.NotSupported("roleRef.kind", b.RoleRef.Kind ?? "", "ClusterRole"));
+            this.Errors(b => Rbac.RoleRefNameErrors(b.RoleRef));
+            this.Errors(b => Rbac.SubjectErrors(b.Subjects, namespaced: false));
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Net;
+using BindingServer.Hosting;
+using BindingServer.Kubernetes.Api;
+using BindingServer.Storage;
+using Serilog;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Host.UseSerilog((context, logging) => logging
+    .ReadFrom.Configuration(context.Configuration)
+    .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture));
+
+var serverOptions = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    kestrel.Listen(IPAddress.Parse(serverOptions.Address), serverOptions.Port);
+    kestrel.Limits.MaxRequestBodySize = null;
+});
+
+builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection(StoreOptions.Section));
+builder.Services.AddSingleton(ResourceCatalog.Default);
+builder.Services.AddSingleton(sp => new StoreKeyResolver(sp.GetRequiredService<ResourceCatalog>().KeyPrefixes));
+builder.Services.AddSingleton<ObjectStore>();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<ResourceHandlers>();
+builder.Services.AddSingleton<ListHandlers>();
+builder.Services.AddHostedService<StartupBanner>();
+
+var app = builder.Build();
+
+// Open (and migrate) the store before the first request rather than on it.
+app.Services.GetRequiredService<ObjectStore>();
+
+app.UseSerilogRequestLogging();
+app.UseMiddleware<KubernetesErrorMiddleware>();
+app.MapKubernetesResources(app.Services.GetRequiredService<ResourceCatalog>());
+
+app.Run();
+
+/// <summary>Entry point; public so the in-process tests can host it.</summary>
+public partial class Program;

@@ -1,0 +1,11 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Design;
+
+namespace BindingServer.Storage;
+
+/// <summary>Lets <c>dotnet ef migrations add</c> build the context without starting the server.</summary>
+public sealed class DesignTimeStoreFactory : IDesignTimeDbContextFactory<StoreDbContext>
+{
+    public StoreDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<StoreDbContext>().UseSqlite("Data Source=design-time.db").Options);
+}

@@ -1,0 +1,16 @@
+namespace BindingServer.Storage;
+
+/// <summary>Configuration section <c>Store</c>.</summary>
+public sealed class StoreOptions
+{
+    public const string Section = "Store";
+
+    /// <summary>Keep everything in memory (nothing survives a restart); the choice for CI.</summary>
+    public bool InMemory { get; set; }
+
+    /// <summary>Folder for the SQLite file; relative paths are taken from the working directory.</summary>
+    public string DataPath { get; set; } = "data";
+
+    /// <summary>How many revisions of change log to keep for watches and paged lists before compacting.</summary>
+    public int RetainedRevisions { get; set; } = 10_000;
+}
