@@ -90,18 +90,28 @@ public static class BodyDecoder
     }
 
     /// <summary>Go's <c>encoding/json</c> wording for the JSON syntax errors clients actually send.</summary>
-    public static string GoSyntaxError(ReadOnlySpan<byte> body, JsonException error)
+    public static string GoSyntaxError(ReadOnlySpan<byte> body)
     {
-        var trimmed = Encoding.UTF8.GetString(body).Trim();
-        if (trimmed.Length == 0)
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 10_000 });
+        try
         {
-            return "unexpected end of JSON input";
+            while (reader.Read())
+            {
+            }
+        }
+        catch (JsonException)
+        {
         }
 
-        return error.Message.Contains("end of data", StringComparison.OrdinalIgnoreCase) ||
-               error.Message.Contains("incomplete", StringComparison.OrdinalIgnoreCase)
+        var offset = (int)reader.BytesConsumed;
+        while (offset < body.Length && body[offset] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t' or (byte)',' or (byte)':')
+        {
+            offset++;
+        }
+
+        return offset >= body.Length
             ? "unexpected end of JSON input"
-            : $"invalid character '{trimmed[Math.Min((int)(error.BytePositionInLine ?? 0), trimmed.Length - 1)]}' looking for beginning of value";
+            : $"invalid character '{(char)body[offset]}' looking for beginning of value";
     }
 
     /// <summary>
@@ -117,9 +127,9 @@ public static class BodyDecoder
         {
             node = Parse(body, duplicates);
         }
-        catch (JsonException error)
+        catch (JsonException)
         {
-            throw Unreadable(definition, GoSyntaxError(body, error), body);
+            throw Unreadable(definition, GoSyntaxError(body), body);
         }
 
         if (node is not JsonObject obj)

@@ -1,0 +1,74 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace BindingServer.Tests;
+
+/// <summary>The server in-process over an in-memory store; one per test class.</summary>
+public sealed class ServerFactory : WebApplicationFactory<Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Store:InMemory", "true");
+        builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+    }
+
+    public HttpClient Client()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("bindingserver-tests/1.0");
+        return client;
+    }
+}
+
+/// <summary>Small request helpers so tests read as the HTTP exchanges they check.</summary>
+public static class Http
+{
+    public const string Crbs = "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
+
+    public static HttpContent Json(string json, string mediaType = "application/json")
+    {
+        var content = new StringContent(json, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        return content;
+    }
+
+    public static HttpContent Json(JsonNode json, string mediaType = "application/json") => Json(json.ToJsonString(), mediaType);
+
+    public static async Task<(int Code, JsonObject Body)> SendAsync(this HttpClient client, HttpMethod method, string url, HttpContent? content = null)
+    {
+        using var request = new HttpRequestMessage(method, url) { Content = content };
+        using var response = await client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, JsonNode.Parse(text)!.AsObject());
+    }
+
+    public static Task<(int Code, JsonObject Body)> PostAsync(this HttpClient client, string url, string json) =>
+        client.SendAsync(HttpMethod.Post, url, Json(json));
+
+    public static Task<(int Code, JsonObject Body)> PutAsync(this HttpClient client, string url, string json) =>
+        client.SendAsync(HttpMethod.Put, url, Json(json));
+
+    public static Task<(int Code, JsonObject Body)> PatchAsync(this HttpClient client, string url, string json, string mediaType) =>
+        client.SendAsync(HttpMethod.Patch, url, Json(json, mediaType));
+
+    public static Task<(int Code, JsonObject Body)> GetJsonAsync(this HttpClient client, string url) =>
+        client.SendAsync(HttpMethod.Get, url);
+
+    public static Task<(int Code, JsonObject Body)> DeleteAsync(this HttpClient client, string url, string? json = null) =>
+        client.SendAsync(HttpMethod.Delete, url, json is null ? null : Json(json));
+
+    /// <summary>A valid ClusterRoleBinding body; tests tweak what they check.</summary>
+    public static string Binding(string name, string role = "view", string subjects = """[{"kind":"User","name":"alice"}]""", string labels = "{}") =>
+        $$$"""{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"{{{name}}}","labels":{{{labels}}}},"subjects":{{{subjects}}},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"{{{role}}}"}}""";
+
+    private static readonly System.Text.Json.JsonSerializerOptions Relaxed =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>The body as the server wrote it (compact, quotes unescaped), for exact comparisons.</summary>
+    public static string Compact(this JsonNode node) => node.ToJsonString(Relaxed);
+
+    public static string Str(this JsonNode? node) => node?.GetValue<string>() ?? "";
+}
