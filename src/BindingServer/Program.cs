@@ -25,6 +25,7 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ResourceHandlers>();
 builder.Services.AddSingleton<ListHandlers>();
 builder.Services.AddHostedService<StartupBanner>();
+builder.Services.AddHostedService<GarbageCollector>();
 
 var app = builder.Build();
 

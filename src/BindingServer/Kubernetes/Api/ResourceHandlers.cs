@@ -318,6 +318,16 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
         return Shape(a) == Shape(b);
     }
 
+    /// <summary>A metadata-only update made by the server itself (the garbage collector's finalizer and owner changes).</summary>
+    public Task UpdateMetadataAsync(ResourceDefinition definition, KubeObject target, Action<ObjectMeta> change, CancellationToken cancellationToken) =>
+        UpdateAsync(definition, target.Metadata.Namespace, target.Metadata.Name!, current =>
+        {
+            var copy = KubeJson.Clone(current!);
+            copy.Metadata.ResourceVersion = null;
+            change(copy.Metadata);
+            return copy;
+        }, new WriteOptions(false, "kube-controller-manager", FieldValidation.Ignore, false), [], "Update", cancellationToken, allowCreate: false);
+
     public async Task PatchAsync(HttpContext context, ResourceDefinition definition, string? ns, string name)
     {
         var mediaType = KubeHttp.MediaType(context.Request);
@@ -400,7 +410,9 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
 
         // Unknown fields in an apply configuration are a plain error (500) on the real server.
         var unknown = new List<string>();
-        BodyDecoder.DecodeObject(definition, intent, FieldValidation.Warn, unknown, [], strictAsPatch: false);
+        var typedIntent = BodyDecoder.DecodeObject(definition, intent, FieldValidation.Warn, unknown, [], strictAsPatch: false);
+        definition.Strategy.ApplyDefaults(typedIntent);
+        var defaultedIntent = KubeJson.ToNode(typedIntent);
         if (unknown.Count > 0)
         {
             var field = unknown[0]["unknown field \"".Length..^1];
@@ -412,7 +424,7 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
         var current = store.Current.Get(definition.KeyPrefix, definition.Key(ns, name));
         if (current is null)
         {
-            var (merged, entries) = ManagedFields.Apply(null, null, intent, definition.ObjectType, options.FieldManager, definition.ApiVersion, false, now);
+            var (merged, entries) = ManagedFields.Apply(null, null, intent, defaultedIntent, definition.ObjectType, options.FieldManager, definition.ApiVersion, false, now);
             var obj = BodyDecoder.DecodeObject(definition, merged, FieldValidation.Ignore, warnings, [], strictAsPatch: false);
             definition.Strategy.ApplyDefaults(obj);
             CheckIdentity(definition, obj, ns, name);
@@ -423,7 +435,7 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
         return await UpdateAsync(definition, ns, name, old =>
         {
             var live = KubeJson.ToNode(old!);
-            var (merged, entries) = ManagedFields.Apply(live, old!.Metadata.ManagedFields, intent, definition.ObjectType,
+            var (merged, entries) = ManagedFields.Apply(live, old!.Metadata.ManagedFields, intent, defaultedIntent, definition.ObjectType,
                 options.FieldManager, definition.ApiVersion, options.Force, now);
             var obj = BodyDecoder.DecodeObject(definition, merged, FieldValidation.Ignore, warnings, [], strictAsPatch: false);
             definition.Strategy.ApplyDefaults(obj);

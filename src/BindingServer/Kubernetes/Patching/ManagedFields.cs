@@ -293,8 +293,10 @@ public static class ManagedFields
     /// Server-side apply of <paramref name="intent"/> by <paramref name="manager"/> onto <paramref name="live"/> (null
     /// when creating). Returns the merged object and its new managedFields, or throws the 409 conflict.
     /// </summary>
+    /// <param name="defaultedIntent">The intent after defaulting: values are compared in that form, so a field the
+    /// server defaults (a subject's apiGroup) is not a conflict when both managers left it out.</param>
     public static (JsonObject Merged, List<ManagedFieldsEntry> Entries) Apply(JsonObject? live, List<ManagedFieldsEntry>? entries,
-        JsonObject intent, Type type, string manager, string apiVersion, bool force, DateTimeOffset now)
+        JsonObject intent, JsonObject defaultedIntent, Type type, string manager, string apiVersion, bool force, DateTimeOffset now)
     {
         var applied = FieldsOf(intent, type);
         var others = new List<(ManagedFieldsEntry Entry, HashSet<string> Fields)>();
@@ -318,7 +320,7 @@ public static class ManagedFields
             {
                 foreach (var path in applied.Where(fields.Contains).Order(StringComparer.Ordinal))
                 {
-                    if (!JsonNode.DeepEquals(ValueAt(intent, path), ValueAt(live, path)) && IsLeaf(path, applied))
+                    if (!JsonNode.DeepEquals(ValueAt(defaultedIntent, path), ValueAt(live, path)) && IsLeaf(path, applied))
                     {
                         conflicts.Add((entry, path));
                     }

@@ -1,0 +1,136 @@
+using BindingServer.Kubernetes.Errors;
+using BindingServer.Kubernetes.Model;
+using BindingServer.Storage;
+
+namespace BindingServer.Kubernetes.Api;
+
+/// <summary>
+/// Plays kube-controller-manager's garbage collector, which a real cluster runs beside the apiserver: without it
+/// foreground and orphan deletions would wait forever and dependents would outlive their owners.
+/// It removes the <c>foregroundDeletion</c> finalizer once dependents are gone, the <c>orphan</c> finalizer once
+/// dependents are released, and deletes dependents whose owners have all gone.
+/// </summary>
+public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog, ResourceHandlers handlers, ILogger<GarbageCollector> logger)
+    : BackgroundService
+{
+    public const string Foreground = "foregroundDeletion";
+    public const string Orphan = "orphan";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var feed = await store.FollowFromNowAsync(stoppingToken);
+        try
+        {
+            await foreach (var change in feed.Live.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await HandleAsync(change, stoppingToken);
+                }
+                catch (KubeApiException error)
+                {
+                    // A concurrent client change won the race; the next event for the object retries.
+                    logger.LogDebug("garbage collection of {Key} deferred: {Message}", change.Key, error.Message);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task HandleAsync(StoreChange change, CancellationToken cancellationToken)
+    {
+        var definition = catalog.Definitions.FirstOrDefault(d => change.Key.StartsWith(d.KeyPrefix, StringComparison.Ordinal));
+        if (definition is null)
+        {
+            return;
+        }
+
+        var obj = ObjectCodec.Decode(definition, change.Body);
+        var uid = obj.Metadata.Uid ?? "";
+        if (change.Type == ChangeType.Deleted)
+        {
+            await DeleteOrphanedDependentsAsync(uid, cancellationToken);
+            return;
+        }
+
+        var finalizers = obj.Metadata.Finalizers ?? [];
+        if (obj.Metadata.DeletionTimestamp is null || !(finalizers.Contains(Foreground) || finalizers.Contains(Orphan)))
+        {
+            return;
+        }
+
+        var dependents = Dependents(uid).ToList();
+        if (finalizers.Contains(Orphan))
+        {
+            foreach (var (dependentDefinition, dependent) in dependents)
+            {
+                await handlers.UpdateMetadataAsync(dependentDefinition, dependent, m =>
+                    m.OwnerReferences = m.OwnerReferences?.Where(o => o.Uid != uid).ToList() is { Count: > 0 } rest ? rest : null, cancellationToken);
+            }
+
+            await handlers.UpdateMetadataAsync(definition, obj, m => m.Finalizers = Without(m.Finalizers, Orphan), cancellationToken);
+            return;
+        }
+
+        if (dependents.Count == 0)
+        {
+            await handlers.UpdateMetadataAsync(definition, obj, m => m.Finalizers = Without(m.Finalizers, Foreground), cancellationToken);
+            return;
+        }
+
+        foreach (var (dependentDefinition, dependent) in dependents.Where(d => d.Object.Metadata.DeletionTimestamp is null))
+        {
+            await handlers.DeleteAsync(dependentDefinition, dependent.Metadata.Namespace, dependent.Metadata.Name!,
+                new DeleteOptions(false, null, null, null, "Foreground", null), cancellationToken);
+        }
+    }
+
+    private static List<string>? Without(List<string>? finalizers, string finalizer) =>
+        finalizers?.Where(f => f != finalizer).ToList() is { Count: > 0 } rest ? rest : null;
+
+    private IEnumerable<(ResourceDefinition Definition, KubeObject Object)> Dependents(string ownerUid)
+    {
+        var snapshot = store.Current;
+        foreach (var definition in catalog.Definitions)
+        {
+            foreach (var entry in snapshot.List(definition.KeyPrefix, definition.KeyPrefix))
+            {
+                var obj = ObjectCodec.Decode(definition, entry.Body);
+                if (obj.Metadata.OwnerReferences?.Any(o => o.Uid == ownerUid) == true)
+                {
+                    yield return (definition, obj);
+                }
+            }
+        }
+    }
+
+    private async Task DeleteOrphanedDependentsAsync(string ownerUid, CancellationToken cancellationToken)
+    {
+        var live = new HashSet<string>(StringComparer.Ordinal);
+        var snapshot = store.Current;
+        foreach (var definition in catalog.Definitions)
+        {
+            foreach (var entry in snapshot.List(definition.KeyPrefix, definition.KeyPrefix))
+            {
+                live.Add(ObjectCodec.Decode(definition, entry.Body).Metadata.Uid ?? "");
+            }
+        }
+
+        foreach (var (definition, dependent) in Dependents(ownerUid).ToList())
+        {
+            if (dependent.Metadata.OwnerReferences!.All(o => !live.Contains(o.Uid ?? "")) && dependent.Metadata.DeletionTimestamp is null)
+            {
+                try
+                {
+                    await handlers.DeleteAsync(definition, dependent.Metadata.Namespace, dependent.Metadata.Name!,
+                        new DeleteOptions(false, null, null, null, "Background", null), cancellationToken);
+                }
+                catch (KubeApiException error) when (error.HttpCode == 404)
+                {
+                }
+            }
+        }
+    }
+}
