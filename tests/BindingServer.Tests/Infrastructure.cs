@@ -57,7 +57,7 @@ public static class Http
     public static Task<(int Code, JsonObject Body)> GetJsonAsync(this HttpClient client, string url) =>
         client.SendAsync(HttpMethod.Get, url);
 
-    public static Task<(int Code, JsonObject Body)> DeleteAsync(this HttpClient client, string url, string? json = null) =>
+    public static Task<(int Code, JsonObject Body)> DeleteJsonAsync(this HttpClient client, string url, string? json = null) =>
         client.SendAsync(HttpMethod.Delete, url, json is null ? null : Json(json));
 
     /// <summary>A valid ClusterRoleBinding body; tests tweak what they check.</summary>

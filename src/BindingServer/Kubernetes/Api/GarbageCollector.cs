@@ -52,9 +52,39 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
         if (change.Type == ChangeType.Deleted)
         {
             await DeleteOrphanedDependentsAsync(uid, cancellationToken);
+            await RevisitWaitingOwnersAsync(obj, cancellationToken);
             return;
         }
 
+        await FinishDeletionAsync(definition, obj, cancellationToken);
+    }
+
+    /// <summary>An owner in foreground deletion waits for its last dependent; look at it again when one goes.</summary>
+    private async Task RevisitWaitingOwnersAsync(KubeObject deleted, CancellationToken cancellationToken)
+    {
+        var ownerUids = deleted.Metadata.OwnerReferences?.Select(o => o.Uid).ToHashSet() ?? [];
+        if (ownerUids.Count == 0)
+        {
+            return;
+        }
+
+        var snapshot = store.Current;
+        foreach (var definition in catalog.Definitions)
+        {
+            foreach (var entry in snapshot.List(definition.KeyPrefix, definition.KeyPrefix))
+            {
+                var owner = ObjectCodec.Decode(definition, entry.Body);
+                if (ownerUids.Contains(owner.Metadata.Uid))
+                {
+                    await FinishDeletionAsync(definition, owner, cancellationToken);
+                }
+            }
+        }
+    }
+
+    private async Task FinishDeletionAsync(ResourceDefinition definition, KubeObject obj, CancellationToken cancellationToken)
+    {
+        var uid = obj.Metadata.Uid ?? "";
         var finalizers = obj.Metadata.Finalizers ?? [];
         if (obj.Metadata.DeletionTimestamp is null || !(finalizers.Contains(Foreground) || finalizers.Contains(Orphan)))
         {
