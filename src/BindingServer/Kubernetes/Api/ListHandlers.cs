@@ -187,7 +187,9 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
 
         try
         {
+            // Flushing sends the headers now, so a client waiting for them is not held until the first event.
             await response.StartAsync(token);
+            await response.Body.FlushAsync(token);
             if (fromNow && options.SendInitialEvents != false)
             {
                 foreach (var entry in feed.Start.List(definition.KeyPrefix, scope))
