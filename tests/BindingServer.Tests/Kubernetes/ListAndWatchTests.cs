@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
+using BindingServer.Storage;
 using BindingServer.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using static BindingServer.Tests.Http;
 
 namespace BindingServer.Tests.Kubernetes;
@@ -289,6 +291,73 @@ public sealed class ListAndWatchTests(ServerFactory factory) : IClassFixture<Ser
         Assert.Single(first["object"]!["rows"]!.AsArray());
         Assert.NotNull(first["object"]!["columnDefinitions"]);
         Assert.Null(second["object"]!["columnDefinitions"]);
+    }
+
+    [Fact]
+    public async Task Watch_from_a_compacted_revision_gets_one_Expired_error_event()
+    {
+        await CreateAllAsync("compacted", "c-1", "c-2", "c-3");
+        var store = factory.Services.GetRequiredService<ObjectStore>();
+        await store.CompactAsync(store.Current.Revision - 1, CancellationToken.None);
+
+        using var watch = await OpenWatchAsync($"{Crbs}?watch=true&resourceVersion=1&timeoutSeconds=30");
+        var error = JsonNode.Parse((await watch.ReadLineAsync())!)!;
+
+        Assert.Equal("ERROR", error["type"].Str());
+        Assert.Equal("Expired", error["object"]!["reason"].Str());
+        Assert.Equal(410, error["object"]!["code"]!.GetValue<int>());
+        Assert.StartsWith("too old resource version: 1 (", error["object"]!["message"].Str());
+        Assert.Null(await watch.ReadLineAsync());
+    }
+
+    [Fact]
+    public async Task Continue_tokens_expire_with_compaction()
+    {
+        await CreateAllAsync("expiring", "x-1", "x-2");
+        var (_, first) = await _client.GetJsonAsync($"{Crbs}?labelSelector=test%3Dexpiring&limit=1");
+        await CreateAllAsync("expiring-later", "y-1");
+        var store = factory.Services.GetRequiredService<ObjectStore>();
+        await store.CompactAsync(store.Current.Revision, CancellationToken.None);
+
+        var (code, body) = await _client.GetJsonAsync($"{Crbs}?labelSelector=test%3Dexpiring&limit=1&continue={first["metadata"]!["continue"].Str()}");
+
+        Assert.Equal(410, code);
+        Assert.Equal("Expired", body["reason"].Str());
+        Assert.StartsWith("The provided continue parameter is too old to display a consistent list result.", body["message"].Str());
+    }
+
+    [Fact]
+    public async Task A_garbled_continue_token_is_a_bad_request()
+    {
+        var (code, body) = await _client.GetJsonAsync($"{Crbs}?limit=1&continue=not-a-token");
+
+        Assert.Equal(400, code);
+        Assert.StartsWith("invalid continue token", body["message"].Str());
+    }
+
+    [Fact]
+    public async Task SendInitialEvents_ends_the_initial_state_with_an_annotated_bookmark()
+    {
+        await CreateAllAsync("initial-events", "ie-1");
+        using var watch = await OpenWatchAsync(
+            $"{Crbs}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&labelSelector=test%3Dinitial-events&timeoutSeconds=30");
+
+        var added = JsonNode.Parse((await watch.ReadLineAsync())!)!;
+        var bookmark = JsonNode.Parse((await watch.ReadLineAsync())!)!;
+        Assert.Equal("ADDED", added["type"].Str());
+        Assert.Equal("BOOKMARK", bookmark["type"].Str());
+        Assert.Equal("true", bookmark["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"].Str());
+        Assert.NotEmpty(bookmark["object"]!["metadata"]!["resourceVersion"].Str());
+    }
+
+    [Fact]
+    public async Task SendInitialEvents_requires_NotOlderThan()
+    {
+        var (code, body) = await _client.GetJsonAsync($"{Crbs}?watch=true&sendInitialEvents=true");
+
+        Assert.Equal(422, code);
+        Assert.Equal("ListOptions.meta.k8s.io \"\" is invalid: resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan",
+            body["message"].Str());
     }
 
     private async Task<StreamReader> OpenWatchAsync(string url, string? accept = null)

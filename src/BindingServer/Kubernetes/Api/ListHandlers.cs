@@ -155,7 +155,7 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
     private async Task WatchAsync(HttpContext context, ResourceDefinition definition, string? ns, ListOptions options, Output output)
     {
         var scope = ScopePrefix(definition, ns);
-        var fromNow = string.IsNullOrEmpty(options.ResourceVersion) || options.ResourceVersion == "0";
+        var fromNow = options.SendInitialEvents == true || string.IsNullOrEmpty(options.ResourceVersion) || options.ResourceVersion == "0";
         var afterRevision = fromNow ? 0 : long.Parse(options.ResourceVersion!, CultureInfo.InvariantCulture);
         var feed = fromNow
             ? await store.FollowFromNowAsync(context.RequestAborted)

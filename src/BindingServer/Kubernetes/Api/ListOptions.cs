@@ -50,44 +50,7 @@ public sealed record ListOptions
             }
         }
 
-        var errors = new List<FieldError>();
-        var match = options.ResourceVersionMatch;
-        if (match is not null)
-        {
-            if (match is not ("Exact" or "NotOlderThan"))
-            {
-                errors.Add(FieldError.NotSupported("resourceVersionMatch", match, "Exact", "NotOlderThan", ""));
-            }
-            else if (string.IsNullOrEmpty(options.ResourceVersion))
-            {
-                errors.Add(FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"));
-            }
-            else if (options.Continue is not null)
-            {
-                errors.Add(FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
-            }
-            else if (match == "Exact" && options.ResourceVersion == "0")
-            {
-                errors.Add(FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
-            }
-        }
-
-        if (options.Watch)
-        {
-            if (options.SendInitialEvents is not null && match != "NotOlderThan")
-            {
-                errors.Add(FieldError.Forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
-            }
-            else if (options.SendInitialEvents is null && match is not null)
-            {
-                errors.Add(FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
-            }
-        }
-        else if (options.SendInitialEvents is not null && !forDeleteCollection)
-        {
-            errors.Add(FieldError.Forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
-        }
-
+        var errors = options.Watch ? ValidateWatch(options) : ValidateList(options, forDeleteCollection);
         if (errors.Count > 0)
         {
             throw StatusErrors.InvalidOptions("ListOptions", [.. errors]);
@@ -99,6 +62,72 @@ public sealed record ListOptions
         }
 
         return options;
+    }
+
+    /// <summary>apimachinery's ValidateListOptions for a plain list, errors accumulated in its order.</summary>
+    private static List<FieldError> ValidateList(ListOptions options, bool forDeleteCollection)
+    {
+        var errors = new List<FieldError>();
+        if (options.ResourceVersionMatch is { } match)
+        {
+            if (string.IsNullOrEmpty(options.ResourceVersion))
+            {
+                errors.Add(FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden unless resourceVersion is provided"));
+            }
+
+            if (options.Continue is not null)
+            {
+                errors.Add(FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
+            }
+
+            if (match is not ("Exact" or "NotOlderThan"))
+            {
+                errors.Add(FieldError.NotSupported("resourceVersionMatch", match, "Exact", "NotOlderThan", ""));
+            }
+
+            if (match == "Exact" && options.ResourceVersion == "0")
+            {
+                errors.Add(FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch \"exact\" is forbidden for resourceVersion \"0\""));
+            }
+        }
+
+        if (options.SendInitialEvents is not null && !forDeleteCollection)
+        {
+            errors.Add(FieldError.Forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
+        }
+
+        return errors;
+    }
+
+    /// <summary>The watch variant: <c>sendInitialEvents</c> and <c>resourceVersionMatch</c> go together (WatchList is on in 1.32).</summary>
+    private static List<FieldError> ValidateWatch(ListOptions options)
+    {
+        var errors = new List<FieldError>();
+        var match = options.ResourceVersionMatch;
+        if (options.SendInitialEvents is not null && match != "NotOlderThan")
+        {
+            errors.Add(FieldError.Forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"));
+        }
+
+        if (match is not null)
+        {
+            if (options.SendInitialEvents is null)
+            {
+                errors.Add(FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"));
+            }
+
+            if (match != "NotOlderThan")
+            {
+                errors.Add(FieldError.NotSupported("resourceVersionMatch", match, "NotOlderThan"));
+            }
+
+            if (options.Continue is not null)
+            {
+                errors.Add(FieldError.Forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden when continue is provided"));
+            }
+        }
+
+        return errors;
     }
 
     private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) =>

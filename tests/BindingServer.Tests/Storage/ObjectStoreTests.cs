@@ -1,0 +1,150 @@
+using System.Text;
+using BindingServer.Storage;
+using Microsoft.Extensions.Options;
+
+namespace BindingServer.Tests.Storage;
+
+/// <summary>The revisioned store on its own: revisions, transactions, history, compaction and durability.</summary>
+public sealed class ObjectStoreTests : IDisposable
+{
+    private const string Prefix = "/test/things/";
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "bindingserver-store-" + Guid.NewGuid().ToString("N"));
+
+    private ObjectStore Open(bool inMemory = false) =>
+        new(Options.Create(new StoreOptions { InMemory = inMemory, DataPath = _folder, RetainedRevisions = 10 }), new StoreKeyResolver([Prefix]));
+
+    private static byte[] Body(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static Task<StoreChange?> PutAsync(ObjectStore store, string name, string body) =>
+        store.MutateAsync(Prefix + name, (_, _) => new Mutation.Put(Body(body)), dryRun: false, CancellationToken.None);
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Every_write_takes_the_next_global_revision()
+    {
+        await using var store = Open(inMemory: true);
+        var start = store.Current.Revision;
+
+        var a = await PutAsync(store, "a", "{}");
+        var b = await PutAsync(store, "b", "{}");
+        var a2 = await PutAsync(store, "a", """{"x":1}""");
+
+        Assert.Equal([start + 1, start + 2, start + 3], new[] { a!.Revision, b!.Revision, a2!.Revision });
+        Assert.Equal(ChangeType.Modified, a2.Type);
+        Assert.Equal(start + 3, store.Current.Revision);
+    }
+
+    [Fact]
+    public async Task A_decision_that_throws_writes_nothing()
+    {
+        await using var store = Open(inMemory: true);
+        var before = store.Current.Revision;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            store.MutateAsync(Prefix + "x", (_, _) => throw new InvalidOperationException("refused"), false, CancellationToken.None));
+
+        Assert.Equal(before, store.Current.Revision);
+        Assert.Null(store.Current.Get(Prefix, Prefix + "x"));
+    }
+
+    [Fact]
+    public async Task Dry_runs_compute_the_change_without_committing_it()
+    {
+        await using var store = Open(inMemory: true);
+        var change = await store.MutateAsync(Prefix + "dry", (_, _) => new Mutation.Put(Body("{}")), dryRun: true, CancellationToken.None);
+
+        Assert.NotNull(change);
+        Assert.Null(store.Current.Get(Prefix, Prefix + "dry"));
+    }
+
+    [Fact]
+    public async Task Concurrent_increments_lose_no_update()
+    {
+        await using var store = Open(inMemory: true);
+        await PutAsync(store, "counter", "0");
+
+        await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => Task.Run(() =>
+            store.MutateAsync(Prefix + "counter", (current, _) =>
+                new Mutation.Put(Body((int.Parse(Encoding.UTF8.GetString(current!.Body)) + 1).ToString())), false, CancellationToken.None))));
+
+        Assert.Equal("200", Encoding.UTF8.GetString(store.Current.Get(Prefix, Prefix + "counter")!.Body));
+    }
+
+    [Fact]
+    public async Task State_and_revision_survive_a_restart_of_a_file_store()
+    {
+        long revision;
+        await using (var store = Open())
+        {
+            await PutAsync(store, "kept", """{"v":1}""");
+            await PutAsync(store, "gone", """{"v":2}""");
+            await store.MutateAsync(Prefix + "gone", (_, _) => new Mutation.Delete(Body("{}")), false, CancellationToken.None);
+            revision = store.Current.Revision;
+        }
+
+        await using var reopened = Open();
+        Assert.Equal(revision, reopened.Current.Revision);
+        Assert.Equal("""{"v":1}""", Encoding.UTF8.GetString(reopened.Current.Get(Prefix, Prefix + "kept")!.Body));
+        Assert.Null(reopened.Current.Get(Prefix, Prefix + "gone"));
+        Assert.Equal(revision + 1, (await PutAsync(reopened, "next", "{}"))!.Revision);
+    }
+
+    [Fact]
+    public async Task Lists_at_a_past_revision_are_rebuilt_from_the_log()
+    {
+        await using var store = Open(inMemory: true);
+        await PutAsync(store, "a", "1");
+        await PutAsync(store, "b", "1");
+        var past = store.Current.Revision;
+        await PutAsync(store, "a", "2");
+        await store.MutateAsync(Prefix + "b", (_, _) => new Mutation.Delete(Body("1")), false, CancellationToken.None);
+        await PutAsync(store, "c", "1");
+
+        var then = await store.ListAtAsync(Prefix, past, CancellationToken.None);
+
+        Assert.Equal(["a=1", "b=1"], then!.Select(e => $"{e.Key[Prefix.Length..]}={Encoding.UTF8.GetString(e.Body)}"));
+    }
+
+    [Fact]
+    public async Task Compaction_expires_old_revisions_but_keeps_live_objects_listable()
+    {
+        await using var store = Open(inMemory: true);
+        await PutAsync(store, "old", "1");
+        var early = store.Current.Revision;
+        for (var i = 0; i < 5; i++)
+        {
+            await PutAsync(store, "busy", i.ToString());
+        }
+
+        var late = store.Current.Revision;
+        await store.CompactAsync(late - 1, CancellationToken.None);
+
+        Assert.Null(await store.ListAtAsync(Prefix, early, CancellationToken.None));
+        Assert.Null(await store.FollowAsync(early, CancellationToken.None));
+        var atLate = await store.ListAtAsync(Prefix, late - 1, CancellationToken.None);
+        Assert.Equal(["busy", "old"], atLate!.Select(e => e.Key[Prefix.Length..]));
+    }
+
+    [Fact]
+    public async Task Following_from_a_revision_replays_the_log_then_goes_live_without_gaps()
+    {
+        await using var store = Open(inMemory: true);
+        var from = store.Current.Revision;
+        await PutAsync(store, "one", "1");
+
+        using var feed = await store.FollowAsync(from, CancellationToken.None);
+        await PutAsync(store, "two", "2");
+
+        Assert.Equal(["one"], feed!.Backlog.Select(c => c.Key[Prefix.Length..]));
+        var live = await feed.Live.ReadAsync();
+        Assert.Equal("two", live.Key[Prefix.Length..]);
+        Assert.Equal(feed.Backlog[0].Revision + 1, live.Revision);
+    }
+}
