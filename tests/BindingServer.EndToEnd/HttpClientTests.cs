@@ -1,0 +1,48 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using BindingServer.Testing;
+
+namespace BindingServer.EndToEnd;
+
+/// <summary>Plain HTTP against the real process: what curl users and non-.NET clients see.</summary>
+public sealed class HttpClientTests(ServerProcess server) : IClassFixture<ServerProcess>
+{
+    private const string Crbs = "apis/rbac.authorization.k8s.io/v1/clusterrolebindings";
+
+    private HttpClient Client() => new() { BaseAddress = server.BaseAddress };
+
+    private const string SeedExample = """
+        {"kind":"ClusterRoleBinding","apiVersion":"rbac.authorization.k8s.io/v1",
+         "metadata":{"annotations":{"CCE.com/IAM":"true"},"name":"read-secrets-global"},
+         "subjects":[{"kind":"Group","name":"manager","apiGroup":"rbac.authorization.k8s.io"}],
+         "roleRef":{"kind":"ClusterRole","name":"secret-reader","apiGroup":"rbac.authorization.k8s.io"}}
+        """;
+
+    [Fact]
+    public async Task Seed_example_round_trip_over_a_real_socket()
+    {
+        using var client = Client();
+        using var created = await client.PostAsync(Crbs, new StringContent(SeedExample, Encoding.UTF8, "application/json"));
+        var body = await created.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Empty(OfficialSchemas.Validate("rbac", "io.k8s.api.rbac.v1.ClusterRoleBinding", body));
+        using var again = await client.PostAsync(Crbs, new StringContent(SeedExample, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        using var missing = await client.GetAsync($"{Crbs}/missing");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("NotFound", JsonNode.Parse(await missing.Content.ReadAsStringAsync())!["reason"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Curl_user_agents_get_indented_json()
+    {
+        using var client = Client();
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("curl/8.5.0");
+
+        var text = await client.GetStringAsync(Crbs);
+
+        Assert.StartsWith("{\n  \"kind\": \"ClusterRoleBindingList\"", text);
+    }
+}
