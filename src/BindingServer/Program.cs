@@ -4,13 +4,20 @@ using BindingServer.Kubernetes.Api;
 using BindingServer.Storage;
 using Serilog;
 
-var builder = WebApplication.CreateBuilder(args);
+// "--healthcheck" asks a running server for its health instead of starting one (the container HEALTHCHECK).
+var probeOnly = args.Contains("--healthcheck");
+var builder = WebApplication.CreateBuilder(args.Where(a => a != "--healthcheck").ToArray());
 
 builder.Host.UseSerilog((context, logging) => logging
     .ReadFrom.Configuration(context.Configuration)
     .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture));
 
 var serverOptions = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+if (probeOnly)
+{
+    return await HealthEndpoints.ProbeAsync(serverOptions);
+}
+
 builder.WebHost.ConfigureKestrel(kestrel =>
 {
     kestrel.Listen(IPAddress.Parse(serverOptions.Address), serverOptions.Port);
@@ -34,9 +41,11 @@ app.Services.GetRequiredService<ObjectStore>();
 
 app.UseSerilogRequestLogging();
 app.UseMiddleware<KubernetesErrorMiddleware>();
+app.MapHealth();
 app.MapKubernetesResources(app.Services.GetRequiredService<ResourceCatalog>());
 
-app.Run();
+await app.RunAsync();
+return 0;
 
 /// <summary>Entry point; public so the in-process tests can host it.</summary>
 public partial class Program;
