@@ -70,6 +70,7 @@ public sealed class ObjectStore : IAsyncDisposable
     private readonly Func<string, string> _resourceOfKey;
     private Snapshot _snapshot = new(1, ImmutableDictionary<string, ImmutableSortedDictionary<string, StoredEntry>>.Empty);
     private long _compacted;
+    private WriteStatements? _statements;
 
     public ObjectStore(IOptions<StoreOptions> options, StoreKeyResolver keys)
     {
@@ -78,10 +79,9 @@ public sealed class ObjectStore : IAsyncDisposable
         _connection = new SqliteConnection(ConnectionString(_options));
         _connection.Open();
         Pragma(_options.InMemory ? "PRAGMA journal_mode=MEMORY;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-        _dbOptions = new DbContextOptionsBuilder<StoreDbContext>().UseSqlite(_connection).Options;
-        using var db = NewContext();
-        db.Database.Migrate();
-        Load(db);
+        _dbOptions = new DbContextOptionsBuilder<StoreDbContext>().UseSqlite(_connection).UseModel(CompiledModel.StoreDbContextModel.Instance).Options;
+        StoreSchema.Ensure(_connection, NewContext);
+        Load();
     }
 
     private static string ConnectionString(StoreOptions options)
@@ -104,14 +104,38 @@ public sealed class ObjectStore : IAsyncDisposable
 
     private StoreDbContext NewContext() => new(_dbOptions);
 
-    private void Load(StoreDbContext db)
+    /// <summary>Reads the current state into the first snapshot; plain SQL, as EF's first query compilation is slow at start-up.</summary>
+    private void Load()
     {
-        var revision = db.Revisions.AsNoTracking().Single();
-        var byResource = db.Objects.AsNoTracking().AsEnumerable()
-            .GroupBy(o => _resourceOfKey(o.Key))
-            .ToImmutableDictionary(g => g.Key, g => g.ToImmutableSortedDictionary(o => o.Key, o => new StoredEntry(o.Key, o.Revision, o.Body), StringComparer.Ordinal));
-        _snapshot = new Snapshot(revision.Current, byResource);
-        _compacted = revision.Compacted;
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT current, compacted FROM revision WHERE id = 1";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            _compacted = reader.GetInt64(1);
+            _snapshot = new Snapshot(reader.GetInt64(0), ImmutableDictionary<string, ImmutableSortedDictionary<string, StoredEntry>>.Empty);
+        }
+
+        var byResource = new Dictionary<string, ImmutableSortedDictionary<string, StoredEntry>.Builder>(StringComparer.Ordinal);
+        using (var command = _connection.CreateCommand())
+        {
+            command.CommandText = "SELECT key, revision, body FROM objects";
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                var entry = new StoredEntry(reader.GetString(0), reader.GetInt64(1), (byte[])reader.GetValue(2));
+                var resource = _resourceOfKey(entry.Key);
+                if (!byResource.TryGetValue(resource, out var builder))
+                {
+                    builder = ImmutableSortedDictionary.CreateBuilder<string, StoredEntry>(StringComparer.Ordinal);
+                    byResource[resource] = builder;
+                }
+
+                builder[entry.Key] = entry;
+            }
+        }
+
+        _snapshot = new Snapshot(_snapshot.Revision, byResource.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), StringComparer.Ordinal));
     }
 
     public Snapshot Current => Volatile.Read(ref _snapshot);
@@ -167,28 +191,65 @@ public sealed class ObjectStore : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Commits one change: the object row, the change-log row and the revision counter in one transaction.
+    /// This is the hot path of every write, so it uses prepared SQL on the store's connection rather than EF change tracking.
+    /// </summary>
     private async Task PersistAsync(StoreChange change, CancellationToken cancellationToken)
     {
-        await using var db = NewContext();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken);
+        var statements = _statements ??= new WriteStatements(_connection);
+        statements.Bind(transaction, change);
         if (change.Type == ChangeType.Deleted)
         {
-            await db.Objects.Where(o => o.Key == change.Key).ExecuteDeleteAsync(cancellationToken);
-        }
-        else if (change.Type == ChangeType.Added)
-        {
-            db.Objects.Add(new ObjectRecord { Key = change.Key, Revision = change.Revision, Body = change.Body });
+            await statements.DeleteObject.ExecuteNonQueryAsync(cancellationToken);
         }
         else
         {
-            db.Objects.Update(new ObjectRecord { Key = change.Key, Revision = change.Revision, Body = change.Body });
+            await statements.UpsertObject.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        db.Changes.Add(new ChangeRecord { Revision = change.Revision, Key = change.Key, Type = change.Type.ToString(), Body = change.Body });
-        await db.SaveChangesAsync(cancellationToken);
-        await db.Revisions.Where(r => r.Id == 1)
-            .ExecuteUpdateAsync(s => s.SetProperty(r => r.Current, change.Revision), cancellationToken);
+        await statements.AppendChange.ExecuteNonQueryAsync(cancellationToken);
+        await statements.SetRevision.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The prepared statements of a write, created once and rebound per change.</summary>
+    private sealed class WriteStatements
+    {
+        public WriteStatements(SqliteConnection connection)
+        {
+            UpsertObject = Command(connection,
+                "INSERT INTO objects (key, revision, body) VALUES ($key, $revision, $body) ON CONFLICT(key) DO UPDATE SET revision = excluded.revision, body = excluded.body");
+            DeleteObject = Command(connection, "DELETE FROM objects WHERE key = $key");
+            AppendChange = Command(connection, "INSERT INTO changes (revision, key, type, body) VALUES ($revision, $key, $type, $body)");
+            SetRevision = Command(connection, "UPDATE revision SET current = $revision WHERE id = 1");
+        }
+
+        public SqliteCommand UpsertObject { get; }
+        public SqliteCommand DeleteObject { get; }
+        public SqliteCommand AppendChange { get; }
+        public SqliteCommand SetRevision { get; }
+
+        private static SqliteCommand Command(SqliteConnection connection, string sql)
+        {
+            var command = connection.CreateCommand();
+            command.CommandText = sql;
+            return command;
+        }
+
+        public void Bind(SqliteTransaction transaction, StoreChange change)
+        {
+            foreach (var command in new[] { UpsertObject, DeleteObject, AppendChange, SetRevision })
+            {
+                command.Transaction = transaction;
+                command.Parameters.Clear();
+                command.Parameters.AddWithValue("$key", change.Key);
+                command.Parameters.AddWithValue("$revision", change.Revision);
+                command.Parameters.AddWithValue("$body", change.Body);
+                command.Parameters.AddWithValue("$type", change.Type.ToString());
+            }
+        }
     }
 
     private void Publish(StoreChange change)
