@@ -64,6 +64,56 @@ foreach (var mode in new[] { "in-memory", "file" })
     DeleteFolder(data);
 }
 
+// Baselines the design targets are measured against: Kestrel answering a constant body, and SQLite committing
+// one row per transaction with the server's own settings (WAL, synchronous=NORMAL).
+{
+    var constant = WebApplication.CreateSlimBuilder();
+    constant.WebHost.UseUrls("http://127.0.0.1:0");
+    constant.Logging.ClearProviders();
+    await using var app = constant.Build();
+    app.MapGet("/", () => Results.Text("""{"kind":"Constant"}""", "application/json"));
+    await app.StartAsync();
+    using var client = new HttpClient { BaseAddress = new Uri(app.Urls.First()) };
+    await Phase("baseline: kestrel constant body", requests, concurrency, async _ =>
+    {
+        using var response = await client.GetAsync("/");
+        return response.IsSuccessStatusCode;
+    });
+    await app.StopAsync();
+}
+
+{
+    var file = Path.Combine(Path.GetTempPath(), "bindingserver-bench-sqlite-" + Guid.NewGuid().ToString("N") + ".db");
+    using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=false"))
+    {
+        connection.Open();
+        using var setup = connection.CreateCommand();
+        setup.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; CREATE TABLE t (k TEXT PRIMARY KEY, v BLOB)";
+        setup.ExecuteNonQuery();
+        var body = new byte[600];
+        var watch = Stopwatch.StartNew();
+        for (var i = 0; i < requests; i++)
+        {
+            using var transaction = connection.BeginTransaction();
+            using var insert = connection.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO t (k, v) VALUES ($k, $v)";
+            insert.Parameters.AddWithValue("$k", $"key-{i}");
+            insert.Parameters.AddWithValue("$v", body);
+            insert.ExecuteNonQuery();
+            transaction.Commit();
+        }
+
+        Console.WriteLine($"baseline: sqlite single-row commits: {requests / watch.Elapsed.TotalSeconds:F0} commits/s");
+    }
+
+    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    foreach (var path in Directory.GetFiles(Path.GetTempPath(), Path.GetFileName(file) + "*"))
+    {
+        File.Delete(path);
+    }
+}
+
 static async Task Phase(string name, int count, int concurrency, Func<int, Task<bool>> request)
 {
     var next = -1;

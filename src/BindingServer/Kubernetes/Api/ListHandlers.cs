@@ -50,14 +50,17 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
         var (entries, revision, start) = await ReadListAsync(definition, options, context.RequestAborted);
         var scope = ScopePrefix(definition, ns);
         var limit = options.ResourceVersion == "0" && options.Continue is null ? null : options.Limit;
-        var items = new List<(StoredEntry Entry, KubeObject Object)>();
+        var items = new List<(StoredEntry Entry, KubeObject? Object)>();
         string? next = null;
         long? remaining = null;
         var inScope = entries.Where(e => e.Key.StartsWith(scope, StringComparison.Ordinal) && string.CompareOrdinal(e.Key, start) >= 0).ToList();
+
+        // Plain JSON lists without selectors are written from the stored bytes; only selectors and tables need objects.
+        var decode = options.HasSelectors || output.Form != OutputForm.Object;
         for (var i = 0; i < inScope.Count; i++)
         {
-            var obj = ObjectCodec.Decode(definition, inScope[i].Body);
-            if (options.Matches(definition, obj))
+            var obj = decode ? ObjectCodec.Decode(definition, inScope[i].Body) : null;
+            if (obj is null || options.Matches(definition, obj))
             {
                 items.Add((inScope[i], obj));
             }
@@ -80,7 +83,7 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
         switch (output.Form)
         {
             case OutputForm.Table:
-                await KubeHttp.WriteNodeAsync(context, 200, definition.Strategy.Table.Render(items.Select(i => i.Object), listMeta,
+                await KubeHttp.WriteNodeAsync(context, 200, definition.Strategy.Table.Render(items.Select(i => i.Object!), listMeta,
                     output.MetaVersion, IncludeObject(context.Request), true, clock.GetUtcNow()));
                 return;
             case OutputForm.PartialObjectMetadataList:
@@ -89,7 +92,7 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
                     ["kind"] = "PartialObjectMetadataList",
                     ["apiVersion"] = $"meta.k8s.io/{output.MetaVersion}",
                     ["metadata"] = KubeJson.ToNode(listMeta),
-                    ["items"] = new JsonArray(items.Select(i => (JsonNode)PartialMetadata(i.Object, output.MetaVersion)).ToArray()),
+                    ["items"] = new JsonArray(items.Select(i => (JsonNode)PartialMetadata(i.Object!, output.MetaVersion)).ToArray()),
                 });
                 return;
             case OutputForm.PartialObjectMetadata:
