@@ -1,6 +1,7 @@
 using System.Net;
 using BindingServer.Hosting;
 using BindingServer.Kubernetes.Api;
+using BindingServer.Kubernetes.Discovery;
 using BindingServer.Storage;
 using Serilog;
 
@@ -28,6 +29,8 @@ builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection(StoreO
 builder.Services.AddSingleton(ResourceCatalog.Default);
 builder.Services.AddSingleton(sp => new StoreKeyResolver(sp.GetRequiredService<ResourceCatalog>().KeyPrefixes));
 builder.Services.AddSingleton<ObjectStore>();
+builder.Services.AddSingleton(sp => new DiscoveryDocuments(
+    sp.GetRequiredService<ResourceCatalog>().Definitions.Select(DiscoveredResource.From).Concat(AccessReviewEndpoints.Resources)));
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ResourceHandlers>();
 builder.Services.AddSingleton<ListHandlers>();
@@ -42,6 +45,9 @@ app.Services.GetRequiredService<ObjectStore>();
 app.UseSerilogRequestLogging();
 app.UseMiddleware<KubernetesErrorMiddleware>();
 app.MapHealth();
+app.MapVersion();
+app.MapDiscovery();
+app.MapAccessReviews();
 app.MapKubernetesResources(app.Services.GetRequiredService<ResourceCatalog>());
 
 await app.RunAsync();

@@ -69,6 +69,8 @@ public static class KubeHttp
                 return body;
             case "application/yaml":
                 return Encoding.UTF8.GetBytes(YamlConversion.ToJson(body).ToJsonString());
+            case Protobuf.ProtobufBody.MediaType:
+                return Encoding.UTF8.GetBytes(Protobuf.ProtobufBody.ToJson(body).ToJsonString());
             default:
                 throw StatusErrors.UnsupportedMediaType("application/json, application/yaml, application/vnd.kubernetes.protobuf");
         }
