@@ -2,6 +2,7 @@ using System.Net;
 using BindingServer.Hosting;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Discovery;
+using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Storage;
 using Serilog;
 
@@ -32,6 +33,7 @@ builder.Services.AddSingleton<ObjectStore>();
 builder.Services.AddSingleton(sp => new DiscoveryDocuments(
     sp.GetRequiredService<ResourceCatalog>().Definitions.Select(DiscoveredResource.From).Concat(AccessReviewEndpoints.Resources)));
 builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<KubeOpenApi>();
 builder.Services.AddSingleton<ResourceHandlers>();
 builder.Services.AddSingleton<ListHandlers>();
 builder.Services.AddHostedService<StartupBanner>();
@@ -48,6 +50,7 @@ app.MapHealth();
 app.MapVersion();
 app.MapDiscovery();
 app.MapAccessReviews();
+app.MapKubernetesOpenApi();
 app.MapKubernetesResources(app.Services.GetRequiredService<ResourceCatalog>());
 
 await app.RunAsync();

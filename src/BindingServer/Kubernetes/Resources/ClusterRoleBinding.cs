@@ -1,5 +1,7 @@
 using BindingServer.Kubernetes.Api;
+using System.ComponentModel;
 using BindingServer.Kubernetes.Model;
+using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Kubernetes.Patching;
 using BindingServer.Kubernetes.Tables;
 using BindingServer.Kubernetes.Validation;
@@ -7,12 +9,17 @@ using FluentValidation;
 
 namespace BindingServer.Kubernetes.Resources;
 
+[SchemaName("io.k8s.api.rbac.v1.ClusterRoleBinding")]
+[Description("Grants the permissions of a ClusterRole to users, groups or service accounts across the whole cluster.")]
 public sealed class ClusterRoleBinding : KubeObject, IRoleBinding
 {
     [Atomic]
+    [Description("The users, groups and service accounts the role is granted to.")]
     public List<Subject>? Subjects { get; set; }
 
     [Atomic]
+    [Required]
+    [Description("The ClusterRole granted. It cannot be changed: delete and re-create the binding instead.")]
     public RoleRef RoleRef { get; set; } = new();
 }
 

@@ -1,20 +1,43 @@
+using System.ComponentModel;
+using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Kubernetes.Tables;
 using BindingServer.Kubernetes.Validation;
 
 namespace BindingServer.Kubernetes.Resources;
 
+[SchemaName("io.k8s.api.rbac.v1.Subject")]
+[Description("Who a binding grants its role to: a user, a group or a service account.")]
 public sealed class Subject
 {
+    [Required]
+    [Description("The kind of subject: User, Group or ServiceAccount.")]
     public string? Kind { get; set; }
+
+    [Description("The API group of the subject: rbac.authorization.k8s.io for users and groups (the default), empty for service accounts.")]
     public string? ApiGroup { get; set; }
+
+    [Required]
+    [Description("The subject's name.")]
     public string? Name { get; set; }
+
+    [Description("The namespace of a service account; required for service accounts in cluster role bindings. Not used for users and groups.")]
     public string? Namespace { get; set; }
 }
 
+[SchemaName("io.k8s.api.rbac.v1.RoleRef")]
+[Description("The role a binding grants.")]
 public sealed class RoleRef : IGoValue
 {
+    [Required]
+    [Description("The API group of the role; rbac.authorization.k8s.io.")]
     public string? ApiGroup { get; set; }
+
+    [Required]
+    [Description("The kind of role: ClusterRole, or for role bindings also Role.")]
     public string? Kind { get; set; }
+
+    [Required]
+    [Description("The role's name. The role does not have to exist yet.")]
     public string? Name { get; set; }
 
     /// <summary>How the immutability error prints it: Go syntax of the internal type.</summary>

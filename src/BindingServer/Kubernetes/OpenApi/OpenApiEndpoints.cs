@@ -1,0 +1,51 @@
+using BindingServer.Kubernetes.Api;
+using BindingServer.Kubernetes.Errors;
+
+namespace BindingServer.Kubernetes.OpenApi;
+
+public static class OpenApiEndpoints
+{
+    public static IEndpointRouteBuilder MapKubernetesOpenApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/openapi/v3", (HttpContext c, KubeOpenApi o) => KubeHttp.WriteNodeAsync(c, 200, o.Index())).ExcludeFromDescription();
+        app.MapGet("/openapi/v3/{**groupVersion}", (HttpContext c, KubeOpenApi o, string groupVersion) => WriteGroupVersionAsync(c, o, groupVersion))
+            .ExcludeFromDescription();
+        app.MapGet("/openapi/v2", (HttpContext c, KubeOpenApi o) => WriteV2Async(c, o)).ExcludeFromDescription();
+        return app;
+    }
+
+    /// <summary>Hashed URLs are immutable; a stale hash is redirected to the current one, as the real server does.</summary>
+    private static Task WriteGroupVersionAsync(HttpContext context, KubeOpenApi openApi, string groupVersion)
+    {
+        if (!openApi.GroupVersions.TryGetValue(groupVersion, out var entry))
+        {
+            context.Response.StatusCode = 404;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            return context.Response.WriteAsync("404 page not found\n");
+        }
+
+        var hash = context.Request.Query["hash"].ToString();
+        if (hash.Length > 0 && hash != entry.Hash)
+        {
+            context.Response.StatusCode = 301;
+            context.Response.Headers.Location = $"/openapi/v3/{groupVersion}?hash={entry.Hash}";
+            return Task.CompletedTask;
+        }
+
+        context.Response.Headers.CacheControl = hash.Length > 0 ? "public, immutable" : "no-cache, private";
+        context.Response.Headers.ETag = $"\"{entry.Hash}\"";
+        return KubeHttp.WriteNodeAsync(context, 200, entry.Document);
+    }
+
+    /// <summary>JSON only: a client that accepts nothing but the protobuf form is told so, and kubectl carries on without it.</summary>
+    private static Task WriteV2Async(HttpContext context, KubeOpenApi openApi)
+    {
+        var accept = context.Request.Headers.Accept.ToString();
+        if (accept.Length > 0 && !accept.Contains("json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("*/*", StringComparison.Ordinal))
+        {
+            return KubeHttp.WriteStatusAsync(context, StatusErrors.NotAcceptable("only the following media types are accepted: application/json").Status);
+        }
+
+        return KubeHttp.WriteNodeAsync(context, 200, openApi.V2);
+    }
+}
