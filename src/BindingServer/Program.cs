@@ -6,9 +6,11 @@ using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Storage;
 using Serilog;
 
-// "--healthcheck" asks a running server for its health instead of starting one (the container HEALTHCHECK).
+// "kubeconfig" prints a kubeconfig for the configured address; "--healthcheck" asks a running server for its
+// health (the container HEALTHCHECK). Neither starts a server.
+var printKubeconfig = args.FirstOrDefault() == "kubeconfig";
 var probeOnly = args.Contains("--healthcheck");
-var builder = WebApplication.CreateBuilder(args.Where(a => a != "--healthcheck").ToArray());
+var builder = WebApplication.CreateBuilder(args.Where(a => a is not ("--healthcheck" or "kubeconfig")).ToArray());
 
 builder.Host.UseSerilog((context, logging) => logging
     .ReadFrom.Configuration(context.Configuration)
@@ -18,6 +20,12 @@ var serverOptions = builder.Configuration.GetSection(ServerOptions.Section).Get<
 if (probeOnly)
 {
     return await HealthEndpoints.ProbeAsync(serverOptions);
+}
+
+if (printKubeconfig)
+{
+    Console.Out.Write(Kubeconfig.For(Kubeconfig.UrlFor(serverOptions)));
+    return 0;
 }
 
 builder.WebHost.ConfigureKestrel(kestrel =>
@@ -47,6 +55,7 @@ app.Services.GetRequiredService<ObjectStore>();
 app.UseSerilogRequestLogging();
 app.UseMiddleware<KubernetesErrorMiddleware>();
 app.MapHealth();
+app.MapKubeconfig();
 app.MapVersion();
 app.MapDiscovery();
 app.MapAccessReviews();
