@@ -36,6 +36,18 @@ public sealed class HttpClientTests(ServerProcess server) : IClassFixture<Server
     }
 
     [Fact]
+    public async Task Aggregated_discovery_content_type_is_exact_on_the_wire()
+    {
+        using var client = Client();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "apis");
+        request.Headers.TryAddWithoutValidation("Accept", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json");
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList",
+            string.Join(",", response.Content.Headers.NonValidated["Content-Type"]));
+    }
+
+    [Fact]
     public async Task Curl_user_agents_get_indented_json()
     {
         using var client = Client();

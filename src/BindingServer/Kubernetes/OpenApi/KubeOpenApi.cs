@@ -91,6 +91,8 @@ public sealed class KubeOpenApi
 
     private static void AddSharedSchemas(SortedDictionary<string, JsonNode?> schemas)
     {
+        AddType(typeof(Status), schemas);
+        AddType(typeof(ListMeta), schemas);
         schemas["io.k8s.apimachinery.pkg.apis.meta.v1.Time"] = new JsonObject
         {
             ["type"] = "string",

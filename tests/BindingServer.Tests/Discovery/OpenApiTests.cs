@@ -1,0 +1,124 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using BindingServer.Testing;
+using static BindingServer.Tests.Http;
+
+namespace BindingServer.Tests.Discovery;
+
+public sealed class OpenApiTests(ServerFactory factory) : IClassFixture<ServerFactory>
+{
+    private readonly HttpClient _client = factory.Client();
+
+    private async Task<JsonNode> RbacDocumentAsync()
+    {
+        var index = JsonNode.Parse(await _client.GetStringAsync("/openapi/v3"))!;
+        var url = index["paths"]!["apis/rbac.authorization.k8s.io/v1"]!["serverRelativeURL"].Str();
+        Assert.Matches(@"^/openapi/v3/apis/rbac\.authorization\.k8s\.io/v1\?hash=[0-9A-F]{128}$", url);
+        return JsonNode.Parse(await _client.GetStringAsync(url))!;
+    }
+
+    [Fact]
+    public async Task The_patch_operation_names_its_kind_and_takes_fieldValidation()
+    {
+        var document = await RbacDocumentAsync();
+        var patch = document["paths"]!["/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/{name}"]!["patch"]!;
+
+        Assert.Equal("patchRbacAuthorizationV1ClusterRoleBinding", patch["operationId"].Str());
+        Assert.Equal("""{"group":"rbac.authorization.k8s.io","kind":"ClusterRoleBinding","version":"v1"}""", patch["x-kubernetes-group-version-kind"]!.ToJsonString());
+        Assert.Contains(patch["parameters"]!.AsArray(), p => p!["name"].Str() == "fieldValidation");
+        Assert.True(patch["requestBody"]!["content"]!.AsObject().ContainsKey("application/strategic-merge-patch+json"));
+    }
+
+    [Fact]
+    public async Task Schemas_carry_kinds_list_types_and_required_fields()
+    {
+        var schemas = (await RbacDocumentAsync())["components"]!["schemas"]!;
+        var binding = schemas["io.k8s.api.rbac.v1.ClusterRoleBinding"]!;
+
+        Assert.Equal("""[{"group":"rbac.authorization.k8s.io","kind":"ClusterRoleBinding","version":"v1"}]""", binding["x-kubernetes-group-version-kind"]!.ToJsonString());
+        Assert.Equal("""["roleRef"]""", binding["required"]!.ToJsonString());
+        Assert.Equal("atomic", binding["properties"]!["subjects"]!["x-kubernetes-list-type"].Str());
+        Assert.Equal("#/components/schemas/io.k8s.api.rbac.v1.RoleRef", binding["properties"]!["roleRef"]!["allOf"]![0]!["$ref"].Str());
+        Assert.Equal("atomic", binding["properties"]!["roleRef"]!["x-kubernetes-map-type"].Str());
+        var meta = schemas["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"]!["properties"]!;
+        Assert.Equal("uid", meta["ownerReferences"]!["x-kubernetes-patch-merge-key"].Str());
+        Assert.Equal("set", meta["finalizers"]!["x-kubernetes-list-type"].Str());
+        Assert.NotEmpty(meta["name"]!["description"].Str());
+    }
+
+    [Fact]
+    public async Task Every_schema_reference_resolves()
+    {
+        var document = await RbacDocumentAsync();
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        var references = new List<string>();
+        Collect(document, references);
+
+        Assert.NotEmpty(references);
+        Assert.All(references, r => Assert.True(schemas.ContainsKey(r["#/components/schemas/".Length..]), r));
+    }
+
+    private static void Collect(JsonNode? node, List<string> references)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (key, value) in obj)
+                {
+                    if (key == "$ref")
+                    {
+                        references.Add(value.Str());
+                    }
+                    else
+                    {
+                        Collect(value, references);
+                    }
+                }
+
+                break;
+            case JsonArray array:
+                foreach (var item in array)
+                {
+                    Collect(item, references);
+                }
+
+                break;
+        }
+    }
+
+    [Fact]
+    public async Task Our_schema_accepts_what_the_server_returns_and_so_does_the_official_one()
+    {
+        var (_, created) = await _client.PostAsync(Crbs, Binding("openapi-check", subjects: """[{"kind":"ServiceAccount","name":"sa","namespace":"ns"}]"""));
+
+        Assert.Empty(OfficialSchemas.Validate("rbac", "io.k8s.api.rbac.v1.ClusterRoleBinding", created.ToJsonString()));
+        var ours = (await RbacDocumentAsync())["components"]!["schemas"]!.AsObject();
+        var definitions = JsonNode.Parse(ours.ToJsonString().Replace("#/components/schemas/", "#/definitions/"))!;
+        var root = definitions["io.k8s.api.rbac.v1.ClusterRoleBinding"]!.DeepClone().AsObject();
+        root["definitions"] = definitions;
+        var schema = await NJsonSchema.JsonSchema.FromJsonAsync(root.ToJsonString());
+        Assert.Empty(schema.Validate(created.ToJsonString()));
+    }
+
+    [Fact]
+    public async Task A_stale_hash_is_redirected_to_the_current_document()
+    {
+        using var client = factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        using var response = await client.GetAsync("/openapi/v3/apis/rbac.authorization.k8s.io/v1?hash=STALE");
+
+        Assert.Equal(HttpStatusCode.MovedPermanently, response.StatusCode);
+        Assert.StartsWith("/openapi/v3/apis/rbac.authorization.k8s.io/v1?hash=", response.Headers.Location!.ToString());
+    }
+
+    [Fact]
+    public async Task Swagger_2_document_is_served_too()
+    {
+        var v2 = JsonNode.Parse(await _client.GetStringAsync("/openapi/v2"))!;
+
+        Assert.Equal("2.0", v2["swagger"].Str());
+        Assert.NotNull(v2["definitions"]!["io.k8s.api.rbac.v1.ClusterRoleBinding"]);
+        Assert.Equal("#/definitions/io.k8s.api.rbac.v1.RoleRef", v2["definitions"]!["io.k8s.api.rbac.v1.ClusterRoleBinding"]!["properties"]!["roleRef"]!["$ref"].Str());
+        var post = v2["paths"]!["/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"]!["post"]!;
+        Assert.Contains(post["parameters"]!.AsArray(), p => p!["in"].Str() == "body");
+    }
+}
