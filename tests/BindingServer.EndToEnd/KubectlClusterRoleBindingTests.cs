@@ -201,6 +201,19 @@ public sealed class KubectlClusterRoleBindingTests(Kubectl kubectl) : IClassFixt
     }
 
     [Fact]
+    public async Task Delete_all()
+    {
+        await CreateAsync("k-all-1");
+        await CreateAsync("k-all-2");
+
+        var output = await OkAsync("delete", "clusterrolebindings", "--all");
+
+        Assert.Contains("clusterrolebinding.rbac.authorization.k8s.io \"k-all-1\" deleted\n", output);
+        Assert.Contains("clusterrolebinding.rbac.authorization.k8s.io \"k-all-2\" deleted\n", output);
+        Assert.Equal("No resources found\n", (await kubectl.RunAsync("get", "clusterrolebindings")).Err);
+    }
+
+    [Fact]
     public async Task Missing_objects_give_the_real_NotFound_line()
     {
         var result = await kubectl.RunAsync("get", "clusterrolebinding", "k-missing");
