@@ -3,6 +3,7 @@ using BindingServer.Hosting;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Discovery;
 using BindingServer.Kubernetes.OpenApi;
+using BindingServer.Kubernetes.Resources.Core;
 using BindingServer.Storage;
 using Serilog;
 
@@ -39,7 +40,12 @@ builder.Services.AddSingleton(ResourceCatalog.Default);
 builder.Services.AddSingleton(sp => new StoreKeyResolver(sp.GetRequiredService<ResourceCatalog>().KeyPrefixes));
 builder.Services.AddSingleton<ObjectStore>();
 builder.Services.AddSingleton(sp => new DiscoveryDocuments(
-    sp.GetRequiredService<ResourceCatalog>().Definitions.Select(DiscoveredResource.From).Concat(AccessReviewEndpoints.Resources)));
+    sp.GetRequiredService<ResourceCatalog>().Definitions.Select(DiscoveredResource.From)
+        .Concat(CoreSubresources.Discovery)
+        .Concat(AccessReviewEndpoints.Resources)));
+builder.Services.Configure<KubeletOptions>(builder.Configuration.GetSection(KubeletOptions.Section));
+builder.Services.AddSingleton<BindingHandler>();
+builder.Services.AddHostedService<CoreControllers>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<KubeOpenApi>();
 builder.Services.AddSingleton<ResourceHandlers>();
@@ -49,8 +55,9 @@ builder.Services.AddHostedService<GarbageCollector>();
 
 var app = builder.Build();
 
-// Open (and migrate) the store before the first request rather than on it.
+// Open (and migrate) the store, and create the system namespaces, before the first request rather than on it.
 app.Services.GetRequiredService<ObjectStore>();
+await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredService<ResourceHandlers>(), CancellationToken.None);
 
 app.UseSerilogRequestLogging();
 app.UseMiddleware<KubernetesErrorMiddleware>();
@@ -60,6 +67,8 @@ app.MapVersion();
 app.MapDiscovery();
 app.MapAccessReviews();
 app.MapKubernetesOpenApi();
+BindingHandler.MapBindings(app);
+app.MapCoreSubresources();
 app.MapKubernetesResources(app.Services.GetRequiredService<ResourceCatalog>());
 
 await app.RunAsync();

@@ -1,4 +1,5 @@
 using BindingServer.Kubernetes.Resources;
+using BindingServer.Kubernetes.Resources.Core;
 
 namespace BindingServer.Kubernetes.Api;
 
@@ -8,6 +9,9 @@ public sealed class ResourceCatalog
     public ResourceCatalog(IEnumerable<ResourceDefinition> definitions) => Definitions = definitions.ToList();
 
     public static ResourceCatalog Default { get; } = new([
+        NamespaceStrategy.Definition,
+        NodeStrategy.Definition,
+        PodStrategy.Definition,
         ClusterRoleBindingStrategy.Definition,
     ]);
 

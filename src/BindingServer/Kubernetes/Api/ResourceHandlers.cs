@@ -26,7 +26,7 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
         var warnings = new List<string>();
         var obj = DecodeAndDefault(definition, body, options.FieldValidation, warnings);
         AssignNamespace(definition, obj, ns);
-        CheckNamespaceExists(definition, obj.Metadata.Namespace);
+        CheckNamespaceExists(definition, obj.Metadata.Namespace, obj.Metadata.Name);
 
         var created = await CreateAsync(definition, obj, options, warnings, context.RequestAborted);
         KubeHttp.AddWarnings(context.Response, warnings);
@@ -59,17 +59,30 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
     }
 
     /// <summary>The NamespaceLifecycle admission check: writes into a missing namespace are a 404.</summary>
-    private void CheckNamespaceExists(ResourceDefinition definition, string? ns)
+    private void CheckNamespaceExists(ResourceDefinition definition, string? ns, string? name = null)
     {
         if (!definition.Namespaced || catalog.Namespaces is not { } namespaces)
         {
             return;
         }
 
-        if (store.Current.Get(namespaces.KeyPrefix, namespaces.Key(null, ns ?? "")) is null)
+        var entry = store.Current.Get(namespaces.KeyPrefix, namespaces.Key(null, ns ?? ""))
+                    ?? throw StatusErrors.NotFound(namespaces.GroupResource, ns ?? "");
+        if (ObjectCodec.Decode(namespaces, entry.Body).Metadata.DeletionTimestamp is not null)
         {
-            throw StatusErrors.NotFound(namespaces.GroupResource, ns ?? "");
+            throw NamespaceTerminating(definition, name, ns!);
         }
+    }
+
+    private static KubeApiException NamespaceTerminating(ResourceDefinition definition, string? name, string ns)
+    {
+        var error = StatusErrors.Forbidden(definition.GroupResource, name ?? "",
+            $"unable to create new content in namespace {ns} because it is being terminated");
+        error.Status.Details!.Causes =
+        [
+            new StatusCause { Reason = "NamespaceTerminating", Message = $"namespace {ns} is being terminated", Field = "metadata.namespace" },
+        ];
+        return error;
     }
 
     /// <summary>The create path shared by POST, PUT-creates and apply-creates: prepare, validate, store.</summary>
@@ -301,7 +314,7 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
 
             meta.ResourceVersion = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
             result = updated;
-            if (meta.DeletionTimestamp is not null && (meta.Finalizers?.Count ?? 0) == 0)
+            if (meta.DeletionTimestamp is not null && definition.Strategy.ReadyToRemove(updated))
             {
                 return new Mutation.Delete(ObjectCodec.Encode(updated));
             }
@@ -316,6 +329,56 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
         static string Shape(List<ManagedFieldsEntry>? entries) => string.Join("|", (entries ?? [])
             .Select(e => $"{e.Manager}/{e.Operation}/{e.Subresource}/{e.FieldsV1?.ToJsonString()}").Order(StringComparer.Ordinal));
         return Shape(a) == Shape(b);
+    }
+
+    /// <summary>Creates an object the server itself keeps present (the initial namespaces), unless it exists.</summary>
+    public async Task EnsureExistsAsync(ResourceDefinition definition, KubeObject obj, CancellationToken cancellationToken)
+    {
+        if (store.Current.Get(definition.KeyPrefix, definition.Key(obj.Metadata.Namespace, obj.Metadata.Name!)) is not null)
+        {
+            return;
+        }
+
+        definition.Strategy.ApplyDefaults(obj);
+        try
+        {
+            await CreateAsync(definition, obj, new WriteOptions(false, "kube-apiserver", FieldValidation.Ignore, false), [], cancellationToken);
+        }
+        catch (KubeApiException error) when (error.Status.Reason == "AlreadyExists")
+        {
+        }
+    }
+
+    /// <summary>
+    /// A write to a part of the object that normal updates keep from storage (a subresource such as
+    /// <c>namespaces/finalize</c>): no strategy preparation, but the same store transaction, no-op and removal rules.
+    /// </summary>
+    public async Task<KubeObject> UpdateSubresourceAsync(ResourceDefinition definition, string? ns, string name, Action<KubeObject> change,
+        CancellationToken cancellationToken)
+    {
+        var key = definition.Key(ns, name);
+        KubeObject? result = null;
+        await store.MutateAsync(key, (entry, revision) =>
+        {
+            if (entry is null)
+            {
+                throw StatusErrors.NotFound(definition.GroupResource, name);
+            }
+
+            var obj = ObjectCodec.Decode(definition, entry.Body);
+            change(obj);
+            result = obj;
+            if (ObjectCodec.Encode(obj).AsSpan().SequenceEqual(entry.Body))
+            {
+                return Mutation.None;
+            }
+
+            obj.Metadata.ResourceVersion = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return obj.Metadata.DeletionTimestamp is not null && definition.Strategy.ReadyToRemove(obj)
+                ? new Mutation.Delete(ObjectCodec.Encode(obj))
+                : new Mutation.Put(ObjectCodec.Encode(obj));
+        }, dryRun: false, cancellationToken);
+        return result!;
     }
 
     /// <summary>A metadata-only update made by the server itself (the garbage collector's finalizer and owner changes).</summary>
@@ -496,9 +559,20 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
 
             if (finalizers.Count == 0)
             {
-                deleted = true;
-                meta.ResourceVersion = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                return new Mutation.Delete(ObjectCodec.Encode(obj));
+                switch (definition.Strategy.PlanDelete(obj, options, Now))
+                {
+                    case DeletePlan.Graceful graceful:
+                        meta.DeletionTimestamp = graceful.DeletionTimestamp;
+                        meta.DeletionGracePeriodSeconds = graceful.GracePeriodSeconds;
+                        meta.ResourceVersion = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        return new Mutation.Put(ObjectCodec.Encode(obj));
+                    case DeletePlan.Unchanged:
+                        return Mutation.None;
+                    default:
+                        deleted = true;
+                        meta.ResourceVersion = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        return new Mutation.Delete(ObjectCodec.Encode(obj));
+                }
             }
 
             if (meta.DeletionTimestamp is not null && finalizers.Count == (meta.Finalizers?.Count ?? 0))

@@ -14,6 +14,21 @@ public enum DeleteResponse
     Object,
 }
 
+/// <summary>How a delete proceeds once finalizers are out of the way.</summary>
+public abstract record DeletePlan
+{
+    /// <summary>Remove the object now.</summary>
+    public static readonly DeletePlan Now = new Immediate();
+
+    public sealed record Immediate : DeletePlan;
+
+    /// <summary>Keep the object, marked with this deletion time and grace period, until something finishes it.</summary>
+    public sealed record Graceful(DateTimeOffset DeletionTimestamp, long GracePeriodSeconds) : DeletePlan;
+
+    /// <summary>Nothing to change: the object is already on its way out.</summary>
+    public sealed record Unchanged : DeletePlan;
+}
+
 /// <summary>What is special about one kind; the generic handlers call it at fixed points.</summary>
 public interface IResourceStrategy
 {
@@ -28,6 +43,12 @@ public interface IResourceStrategy
 
     /// <summary>The 400 message for a field selector on an unsupported field.</summary>
     string UnsupportedFieldSelector(string field);
+
+    /// <summary>Kind-specific deletion (pods' grace periods, namespaces' termination); may refuse with an API error.</summary>
+    DeletePlan PlanDelete(KubeObject obj, DeleteOptions options, DateTimeOffset now);
+
+    /// <summary>Whether an object marked for deletion may now be removed (no finalizers left).</summary>
+    bool ReadyToRemove(KubeObject obj);
 
     void ApplyDefaults(KubeObject obj);
     void PrepareForCreate(KubeObject obj);
@@ -51,6 +72,10 @@ public abstract class ResourceStrategy<T> : IResourceStrategy where T : KubeObje
     public virtual string UnsupportedFieldSelector(string field) =>
         $"\"{field}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"";
 
+    protected virtual DeletePlan PlanDelete(T obj, DeleteOptions options, DateTimeOffset now) => DeletePlan.Now;
+
+    protected virtual bool ReadyToRemove(T obj) => (obj.Metadata.Finalizers?.Count ?? 0) == 0;
+
     protected virtual void ApplyDefaults(T obj)
     {
     }
@@ -67,6 +92,8 @@ public abstract class ResourceStrategy<T> : IResourceStrategy where T : KubeObje
 
     protected virtual IReadOnlyList<FieldError> ValidateUpdate(T obj, T old) => Validate(obj);
 
+    DeletePlan IResourceStrategy.PlanDelete(KubeObject obj, DeleteOptions options, DateTimeOffset now) => PlanDelete((T)obj, options, now);
+    bool IResourceStrategy.ReadyToRemove(KubeObject obj) => ReadyToRemove((T)obj);
     void IResourceStrategy.ApplyDefaults(KubeObject obj) => ApplyDefaults((T)obj);
     void IResourceStrategy.PrepareForCreate(KubeObject obj) => PrepareForCreate((T)obj);
     void IResourceStrategy.PrepareForUpdate(KubeObject obj, KubeObject old) => PrepareForUpdate((T)obj, (T)old);

@@ -227,11 +227,12 @@ public static class BodyDecoder
         }
 
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
-        if (underlying == typeof(JsonObject) || underlying == typeof(JsonNode))
+        // Parts of large kinds modelled as plain JSON: only their JSON type is checked.
+        if (underlying == typeof(JsonObject) || underlying == typeof(JsonNode) || underlying == typeof(JsonArray))
         {
-            if (node is not JsonObject && underlying == typeof(JsonObject))
+            if ((underlying == typeof(JsonObject) && node is not JsonObject) || (underlying == typeof(JsonArray) && node is not JsonArray))
             {
-                typeErrors.Add(Mismatch(node, goPath, "v1.FieldsV1"));
+                typeErrors.Add(Mismatch(node, goPath, underlying == typeof(JsonArray) ? "[]interface {}" : "map[string]interface {}"));
             }
 
             return;
@@ -248,13 +249,14 @@ public static class BodyDecoder
                     return;
                 }
 
+                var open = info.Properties.Any(p => p.IsExtensionData);
                 foreach (var (name, child) in obj)
                 {
-                    var property = info.Properties.FirstOrDefault(p => p.Name == name);
+                    var property = info.Properties.FirstOrDefault(p => p.Name == name && !p.IsExtensionData);
                     var childPath = path.Length == 0 ? name : $"{path}.{name}";
                     if (property is null)
                     {
-                        if (!(topLevel && name is "kind" or "apiVersion"))
+                        if (!open && !(topLevel && name is "kind" or "apiVersion"))
                         {
                             unknown.Add($"unknown field \"{childPath}\"");
                         }

@@ -47,6 +47,11 @@ public static class KubeJson
 
         foreach (var property in typeInfo.Properties)
         {
+            if (property.IsExtensionData)
+            {
+                continue;
+            }
+
             if (property.AttributeProvider is MemberInfo member && member.IsDefined(typeof(EmitEmptyAttribute)))
             {
                 property.ShouldSerialize = null;

@@ -157,7 +157,12 @@ public sealed class KubeOpenApi
         var properties = new JsonObject();
         var required = new JsonArray();
         var info = KubeJson.Options.GetTypeInfo(type);
-        foreach (var property in info.Properties.OrderBy(p => p.Name, StringComparer.Ordinal))
+        if (info.Properties.Any(p => p.IsExtensionData))
+        {
+            schema["x-kubernetes-preserve-unknown-fields"] = true;
+        }
+
+        foreach (var property in info.Properties.Where(p => !p.IsExtensionData).OrderBy(p => p.Name, StringComparer.Ordinal))
         {
             var member = property.AttributeProvider as MemberInfo;
             properties[property.Name] = PropertySchema(property, member, type, schemas);
@@ -198,9 +203,22 @@ public sealed class KubeOpenApi
         {
             return Ref("io.k8s.apimachinery.pkg.apis.meta.v1.Time", description);
         }
-        else if (type == typeof(JsonObject))
+        else if (type == typeof(JsonObject) && property.Name == "fieldsV1")
         {
             return Ref("io.k8s.apimachinery.pkg.apis.meta.v1.FieldsV1", description);
+        }
+        else if (type == typeof(JsonObject))
+        {
+            schema = new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true };
+        }
+        else if (type == typeof(JsonArray))
+        {
+            schema = new JsonObject
+            {
+                ["type"] = "array",
+                ["items"] = new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true },
+                ["x-kubernetes-list-type"] = "atomic",
+            };
         }
         else if (type == typeof(Dictionary<string, string>))
         {

@@ -1,5 +1,4 @@
 using BindingServer.Kubernetes.Api;
-using BindingServer.Kubernetes.Errors;
 
 namespace BindingServer.Kubernetes.OpenApi;
 
@@ -37,13 +36,18 @@ public static class OpenApiEndpoints
         return KubeHttp.WriteNodeAsync(context, 200, entry.Document);
     }
 
-    /// <summary>JSON only: a client that accepts nothing but the protobuf form is told so, and kubectl carries on without it.</summary>
+    /// <summary>
+    /// JSON only. kubectl asks for the protobuf form alone (when a kind has no patch operation, such as Binding); it
+    /// carries on after a 404 but fails on any other error, so that request gets Go's plain 404.
+    /// </summary>
     private static Task WriteV2Async(HttpContext context, KubeOpenApi openApi)
     {
         var accept = context.Request.Headers.Accept.ToString();
         if (accept.Length > 0 && !accept.Contains("json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("*/*", StringComparison.Ordinal))
         {
-            return KubeHttp.WriteStatusAsync(context, StatusErrors.NotAcceptable("only the following media types are accepted: application/json").Status);
+            context.Response.StatusCode = 404;
+            context.Response.ContentType = "text/plain; charset=utf-8";
+            return context.Response.WriteAsync("404 page not found\n");
         }
 
         return KubeHttp.WriteNodeAsync(context, 200, openApi.V2);

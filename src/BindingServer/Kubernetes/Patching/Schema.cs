@@ -51,7 +51,7 @@ public static class Schema
             return new FieldSchema(FieldShape.Atomic, type, null, null);
         }
 
-        if (type == typeof(Dictionary<string, string>))
+        if (type == typeof(Dictionary<string, string>) || type == typeof(JsonObject))
         {
             return new FieldSchema(FieldShape.Map, type, typeof(string), null);
         }
