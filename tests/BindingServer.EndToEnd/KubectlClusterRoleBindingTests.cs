@@ -256,6 +256,20 @@ public sealed class KubectlClusterRoleBindingTests(Kubectl kubectl) : IClassFixt
     }
 
     [Fact]
+    public async Task The_rest_of_the_rbac_family_from_imperative_commands()
+    {
+        Assert.Equal("clusterrole.rbac.authorization.k8s.io/k-reader created\n",
+            await OkAsync("create", "clusterrole", "k-reader", "--verb=get", "--verb=list", "--resource=pods"));
+        Assert.Equal("role.rbac.authorization.k8s.io/k-role created\n", await OkAsync("create", "role", "k-role", "--verb=get", "--resource=pods"));
+        Assert.Equal("rolebinding.rbac.authorization.k8s.io/k-rb created\n",
+            await OkAsync("create", "rolebinding", "k-rb", "--role=k-role", "--user=alice", "--serviceaccount=default:sa"));
+
+        Assert.Matches(@"^NAME\s+CREATED AT\nk-reader\s+\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z\n$", await OkAsync("get", "clusterrole", "k-reader"));
+        Assert.Matches(@"(?m)^k-rb\s+Role/k-role\s+\d+s\s+alice\s+default/sa$", await OkAsync("get", "rolebindings", "-o", "wide"));
+        Assert.Equal("""[{"apiGroups":[""],"resources":["pods"],"verbs":["get","list"]}]""", await OkAsync("get", "clusterrole", "k-reader", "-o", "jsonpath={.rules}"));
+    }
+
+    [Fact]
     public async Task Auth_can_i_answers_yes()
     {
         var result = await kubectl.RunAsync("auth", "can-i", "create", "clusterrolebindings");

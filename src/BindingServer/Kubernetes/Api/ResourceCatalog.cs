@@ -13,6 +13,9 @@ public sealed class ResourceCatalog
         NodeStrategy.Definition,
         PodStrategy.Definition,
         ClusterRoleBindingStrategy.Definition,
+        ClusterRoleStrategy.Definition,
+        RoleBindingStrategy.Definition,
+        RoleStrategy.Definition,
     ]);
 
     public IReadOnlyList<ResourceDefinition> Definitions { get; }
