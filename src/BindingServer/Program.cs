@@ -4,6 +4,7 @@ using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Discovery;
 using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Kubernetes.Resources.Core;
+using BindingServer.OpenShift;
 using BindingServer.Storage;
 using Serilog;
 
@@ -42,12 +43,15 @@ builder.Services.AddSingleton<ObjectStore>();
 builder.Services.AddSingleton(sp => new DiscoveryDocuments(
     sp.GetRequiredService<ResourceCatalog>().Definitions.Select(DiscoveredResource.From)
         .Concat(CoreSubresources.Discovery)
+        .Concat(OpenShiftRoleBindingEndpoints.Discovery)
         .Concat(AccessReviewEndpoints.Resources)));
 builder.Services.Configure<KubeletOptions>(builder.Configuration.GetSection(KubeletOptions.Section));
 builder.Services.AddSingleton<BindingHandler>();
+builder.Services.AddSingleton<OpenShiftRoleBindingEndpoints>();
 builder.Services.AddHostedService<CoreControllers>();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<KubeOpenApi>();
+builder.Services.AddSingleton(sp => new KubeOpenApi(
+    sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftRoleBindingEndpoints.Definitions)));
 builder.Services.AddSingleton<ResourceHandlers>();
 builder.Services.AddSingleton<ListHandlers>();
 builder.Services.AddHostedService<StartupBanner>();
@@ -69,6 +73,7 @@ app.MapAccessReviews();
 app.MapKubernetesOpenApi();
 BindingHandler.MapBindings(app);
 app.MapCoreSubresources();
+OpenShiftRoleBindingEndpoints.Map(app);
 app.MapKubernetesResources(app.Services.GetRequiredService<ResourceCatalog>());
 
 await app.RunAsync();

@@ -270,6 +270,31 @@ public sealed class KubectlClusterRoleBindingTests(Kubectl kubectl) : IClassFixt
     }
 
     [Fact]
+    public async Task OpenShift_role_bindings_are_a_second_view_of_rbac_ones()
+    {
+        var file = kubectl.WriteFile("os-rb.yaml", """
+            apiVersion: authorization.openshift.io/v1
+            kind: RoleBinding
+            metadata:
+              name: k-os
+            userNames:
+            - alice
+            - system:admin
+            groupNames:
+            - devs
+            subjects: []
+            roleRef:
+              name: view
+            """);
+
+        Assert.Equal("rolebinding.authorization.openshift.io/k-os created\n", await OkAsync("create", "-f", file));
+        Assert.Matches(@"(?m)^k-os\s+/view\s+alice, system:admin\s+devs", await OkAsync("get", "rolebindings.authorization.openshift.io"));
+        Assert.Matches(@"(?m)^k-os\s+ClusterRole/view\s+\d+s$", await OkAsync("get", "rolebindings"));
+        Assert.Equal("SystemUser", await OkAsync("get", "rolebinding.authorization.openshift.io", "k-os", "-o", "jsonpath={.subjects[1].kind}"));
+        Assert.Equal("rolebinding.authorization.openshift.io \"k-os\" deleted\n", await OkAsync("delete", "rolebindings.authorization.openshift.io", "k-os"));
+    }
+
+    [Fact]
     public async Task Auth_can_i_answers_yes()
     {
         var result = await kubectl.RunAsync("auth", "can-i", "create", "clusterrolebindings");

@@ -47,38 +47,8 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
             return;
         }
 
-        var (entries, revision, start) = await ReadListAsync(definition, options, context.RequestAborted);
-        var scope = ScopePrefix(definition, ns);
-        var limit = options.ResourceVersion == "0" && options.Continue is null ? null : options.Limit;
-        var items = new List<(StoredEntry Entry, KubeObject? Object)>();
-        string? next = null;
-        long? remaining = null;
-        var inScope = entries.Where(e => e.Key.StartsWith(scope, StringComparison.Ordinal) && string.CompareOrdinal(e.Key, start) >= 0).ToList();
-
-        // Plain JSON lists without selectors are written from the stored bytes; only selectors and tables need objects.
-        var decode = options.HasSelectors || output.Form != OutputForm.Object;
-        for (var i = 0; i < inScope.Count; i++)
-        {
-            var obj = decode ? ObjectCodec.Decode(definition, inScope[i].Body) : null;
-            if (obj is null || options.Matches(definition, obj))
-            {
-                items.Add((inScope[i], obj));
-            }
-
-            if (limit is not null && items.Count == limit && i + 1 < inScope.Count)
-            {
-                next = inScope[i + 1].Key;
-                remaining = options.HasSelectors ? null : inScope.Count - i - 1;
-                break;
-            }
-        }
-
-        var listMeta = new ListMeta
-        {
-            ResourceVersion = revision.ToString(CultureInfo.InvariantCulture),
-            Continue = next is null ? null : new ContinueToken(revision, next[definition.KeyPrefix.Length..]).Encode(),
-            RemainingItemCount = remaining,
-        };
+        var (items, listMeta) = await PageAsync(definition, ns, options, decode: options.HasSelectors || output.Form != OutputForm.Object,
+            context.RequestAborted);
 
         switch (output.Form)
         {
@@ -119,6 +89,46 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
         }
 
         await KubeHttp.WriteJsonAsync(context, 200, buffer.ToArray());
+    }
+
+    /// <summary>
+    /// One page of a list: the objects in scope that match, at the list's revision, with the continue token and
+    /// remaining count the apiserver would give. Objects are decoded only when <paramref name="decode"/> asks for it.
+    /// </summary>
+    public async Task<(List<(StoredEntry Entry, KubeObject? Object)> Items, ListMeta Meta)> PageAsync(ResourceDefinition definition, string? ns,
+        ListOptions options, bool decode, CancellationToken cancellationToken)
+    {
+        var (entries, revision, start) = await ReadListAsync(definition, options, cancellationToken);
+        var scope = ScopePrefix(definition, ns);
+        var limit = options.ResourceVersion == "0" && options.Continue is null ? null : options.Limit;
+        var items = new List<(StoredEntry Entry, KubeObject? Object)>();
+        string? next = null;
+        long? remaining = null;
+        var inScope = entries.Where(e => e.Key.StartsWith(scope, StringComparison.Ordinal) && string.CompareOrdinal(e.Key, start) >= 0).ToList();
+        decode |= options.HasSelectors;
+        for (var i = 0; i < inScope.Count; i++)
+        {
+            var obj = decode ? ObjectCodec.Decode(definition, inScope[i].Body) : null;
+            if (obj is null || options.Matches(definition, obj))
+            {
+                items.Add((inScope[i], obj));
+            }
+
+            if (limit is not null && items.Count == limit && i + 1 < inScope.Count)
+            {
+                next = inScope[i + 1].Key;
+                remaining = options.HasSelectors ? null : inScope.Count - i - 1;
+                break;
+            }
+        }
+
+        var listMeta = new ListMeta
+        {
+            ResourceVersion = revision.ToString(CultureInfo.InvariantCulture),
+            Continue = next is null ? null : new ContinueToken(revision, next[definition.KeyPrefix.Length..]).Encode(),
+            RemainingItemCount = remaining,
+        };
+        return (items, listMeta);
     }
 
     /// <summary>Which objects a list reads, at which revision, and from which key (for continue tokens).</summary>

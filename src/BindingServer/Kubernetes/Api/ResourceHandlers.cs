@@ -331,6 +331,23 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
         return Shape(a) == Shape(b);
     }
 
+    /// <summary>Create for another API view of this kind (OpenShift's): admission, then the generic create path.</summary>
+    public Task<KubeObject> CreateObjectAsync(ResourceDefinition definition, KubeObject obj, WriteOptions options, List<string> warnings,
+        CancellationToken cancellationToken)
+    {
+        CheckNamespaceExists(definition, obj.Metadata.Namespace, obj.Metadata.Name);
+        return CreateAsync(definition, obj, options, warnings, cancellationToken);
+    }
+
+    /// <summary>Update for another API view: the generic update path, never creating.</summary>
+    public async Task<KubeObject> UpdateObjectAsync(ResourceDefinition definition, string? ns, string name, Func<KubeObject, KubeObject> change,
+        WriteOptions options, List<string> warnings, CancellationToken cancellationToken)
+    {
+        var (result, _) = await UpdateAsync(definition, ns, name, current => change(current!), options, warnings, "Update", cancellationToken,
+            allowCreate: false);
+        return result;
+    }
+
     /// <summary>Creates an object the server itself keeps present (the initial namespaces), unless it exists.</summary>
     public async Task EnsureExistsAsync(ResourceDefinition definition, KubeObject obj, CancellationToken cancellationToken)
     {

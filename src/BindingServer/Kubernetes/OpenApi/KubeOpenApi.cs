@@ -24,16 +24,17 @@ public sealed class KubeOpenApi
     private readonly Lazy<Dictionary<string, (JsonObject Document, string Hash)>> _v3;
     private readonly Lazy<JsonObject> _v2;
 
-    public KubeOpenApi(ResourceCatalog catalog)
+    public KubeOpenApi(IEnumerable<ResourceDefinition> served)
     {
-        _v3 = new(() => catalog.Definitions.GroupBy(d => d.GroupVersionPath.TrimStart('/')).ToDictionary(
+        var definitions = served.ToList();
+        _v3 = new(() => definitions.GroupBy(d => d.GroupVersionPath.TrimStart('/')).ToDictionary(
             g => g.Key,
             g =>
             {
                 var document = V3(g.ToList());
                 return (document, Hash(document));
             }));
-        _v2 = new(() => ToSwagger2(V3(catalog.Definitions.ToList())));
+        _v2 = new(() => ToSwagger2(V3(definitions)));
     }
 
     public IReadOnlyDictionary<string, (JsonObject Document, string Hash)> GroupVersions => _v3.Value;
