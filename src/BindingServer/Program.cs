@@ -43,15 +43,16 @@ builder.Services.AddSingleton<ObjectStore>();
 builder.Services.AddSingleton(sp => new DiscoveryDocuments(
     sp.GetRequiredService<ResourceCatalog>().Definitions.Select(DiscoveredResource.From)
         .Concat(CoreSubresources.Discovery)
-        .Concat(OpenShiftRoleBindingEndpoints.Discovery)
+        .Concat(OpenShiftAuthorizationEndpoints.Discovery)
+        .Concat(OpenShiftReviewEndpoints.Discovery)
         .Concat(AccessReviewEndpoints.Resources)));
 builder.Services.Configure<KubeletOptions>(builder.Configuration.GetSection(KubeletOptions.Section));
 builder.Services.AddSingleton<BindingHandler>();
-builder.Services.AddSingleton<OpenShiftRoleBindingEndpoints>();
+builder.Services.AddSingleton<OpenShiftAuthorizationEndpoints>();
 builder.Services.AddHostedService<CoreControllers>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(sp => new KubeOpenApi(
-    sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftRoleBindingEndpoints.Definitions)));
+    sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftAuthorizationEndpoints.Definitions)));
 builder.Services.AddSingleton<ResourceHandlers>();
 builder.Services.AddSingleton<ListHandlers>();
 builder.Services.AddHostedService<StartupBanner>();
@@ -73,7 +74,8 @@ app.MapAccessReviews();
 app.MapKubernetesOpenApi();
 BindingHandler.MapBindings(app);
 app.MapCoreSubresources();
-OpenShiftRoleBindingEndpoints.Map(app);
+OpenShiftAuthorizationEndpoints.Map(app);
+OpenShiftReviewEndpoints.Map(app);
 app.MapKubernetesResources(app.Services.GetRequiredService<ResourceCatalog>());
 
 await app.RunAsync();

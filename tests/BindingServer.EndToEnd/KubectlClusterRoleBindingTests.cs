@@ -291,6 +291,30 @@ public sealed class KubectlClusterRoleBindingTests(Kubectl kubectl) : IClassFixt
         Assert.Matches(@"(?m)^k-os\s+/view\s+alice, system:admin\s+devs", await OkAsync("get", "rolebindings.authorization.openshift.io"));
         Assert.Matches(@"(?m)^k-os\s+ClusterRole/view\s+\d+s$", await OkAsync("get", "rolebindings"));
         Assert.Equal("SystemUser", await OkAsync("get", "rolebinding.authorization.openshift.io", "k-os", "-o", "jsonpath={.subjects[1].kind}"));
+        var yaml = await OkAsync("get", "rolebinding.authorization.openshift.io", "k-os", "-o", "yaml");
+        Assert.Contains("apiVersion: authorization.openshift.io/v1", yaml);
+        Assert.Contains("- system:admin", yaml);
+        Assert.Matches(@"(?m)^default\s+k-os\s+/view", await OkAsync("get", "rolebindings.authorization.openshift.io", "-A"));
+
+        Assert.Equal("rolebinding.authorization.openshift.io/k-os patched\n",
+            await OkAsync("patch", "rolebinding.authorization.openshift.io", "k-os", "--type", "merge", "-p", """{"userNames":["carol"]}"""));
+        Assert.Equal("carol", await OkAsync("get", "rolebindings.rbac.authorization.k8s.io", "k-os", "-o", "jsonpath={.subjects[0].name}"));
+
+        var applied = kubectl.WriteFile("os-rb-apply.yaml", """
+            apiVersion: authorization.openshift.io/v1
+            kind: RoleBinding
+            metadata:
+              name: k-os-applied
+            userNames:
+            - dave
+            roleRef:
+              name: edit
+            """);
+        Assert.Equal("rolebinding.authorization.openshift.io/k-os-applied created\n", await OkAsync("apply", "-f", applied));
+        Assert.Equal("rolebinding.authorization.openshift.io/k-os-applied unchanged\n", await OkAsync("apply", "-f", applied));
+
+        var watch = await kubectl.RunAsync("get", "rolebindings.authorization.openshift.io", "-w", "--request-timeout=5s");
+        Assert.Contains("watch is not supported on resources of kind \"rolebindings.authorization.openshift.io\"", watch.Err);
         Assert.Equal("rolebinding.authorization.openshift.io \"k-os\" deleted\n", await OkAsync("delete", "rolebindings.authorization.openshift.io", "k-os"));
     }
 

@@ -137,8 +137,7 @@ public static class RoleBindingConversion
             }
         }
 
-        var metadata = Kubernetes.Json.KubeJson.Clone(rbac.Metadata);
-        metadata.Annotations = MapAnnotations(metadata.Annotations, AutoupdateAnnotation, ReconcileProtectAnnotation);
+        var metadata = FromRbacMetadata(Kubernetes.Json.KubeJson.Clone(rbac.Metadata));
         return new OpenShiftRoleBinding
         {
             Kind = clusterScoped ? "ClusterRoleBinding" : "RoleBinding",
@@ -149,6 +148,13 @@ public static class RoleBindingConversion
             Subjects = subjects,
             RoleRef = new ObjectReference { Namespace = binding.RoleRef.Kind == "Role" ? ns : null, Name = binding.RoleRef.Name },
         };
+    }
+
+    /// <summary>The metadata shown through the OpenShift API, with RBAC's autoupdate annotation turned into reconcile-protect.</summary>
+    public static ObjectMeta FromRbacMetadata(ObjectMeta metadata)
+    {
+        metadata.Annotations = MapAnnotations(metadata.Annotations, AutoupdateAnnotation, ReconcileProtectAnnotation);
+        return metadata;
     }
 
     /// <summary>The metadata stored for an OpenShift write, with the reconcile-protect annotation turned into RBAC's autoupdate.</summary>

@@ -11,47 +11,72 @@ using BindingServer.Storage;
 namespace BindingServer.OpenShift;
 
 /// <summary>
-/// The <c>authorization.openshift.io/v1</c> rolebindings and clusterrolebindings endpoints, served like
+/// The <c>authorization.openshift.io/v1</c> rolebindings, clusterrolebindings, roles and clusterroles endpoints, served like
 /// openshift-apiserver's proxy: every request becomes a call on the RBAC kind, every answer is converted back,
 /// and errors from the RBAC layer are rewritten to name the OpenShift resource. No watch, no deletecollection,
 /// no create on update.
 /// </summary>
-public sealed class OpenShiftRoleBindingEndpoints(ObjectStore store, ResourceHandlers handlers, ListHandlers lists, TimeProvider clock)
+public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceHandlers handlers, ListHandlers lists, TimeProvider clock)
 {
-    private sealed record View(ResourceDefinition OpenShift, ResourceDefinition Rbac, bool ClusterScoped);
+    /// <summary>One OpenShift kind: its definition, the RBAC kind behind it, and the conversions both ways.</summary>
+    private sealed record View(ResourceDefinition OpenShift, ResourceDefinition Rbac, Func<KubeObject, KubeObject> ToRbac, Func<KubeObject, KubeObject> FromRbac)
+    {
+        public bool ClusterScoped => !OpenShift.Namespaced;
+    }
 
-    private static readonly View RoleBindings = new(OpenShiftRoleBindingStrategy.RoleBindings, RoleBindingStrategy.Definition, false);
-    private static readonly View ClusterRoleBindings = new(OpenShiftRoleBindingStrategy.ClusterRoleBindings, ClusterRoleBindingStrategy.Definition, true);
+    private static readonly View[] Views =
+    [
+        BindingView(OpenShiftRoleBindingStrategy.RoleBindings, RoleBindingStrategy.Definition),
+        BindingView(OpenShiftRoleBindingStrategy.ClusterRoleBindings, ClusterRoleBindingStrategy.Definition),
+        new(OpenShiftRoleStrategy.Roles, RoleStrategy.Definition, RoleConversion.ToRbac, RoleConversion.FromRbac),
+        new(OpenShiftRoleStrategy.ClusterRoles, ClusterRoleStrategy.Definition, RoleConversion.ToRbac, RoleConversion.FromRbac),
+    ];
 
-    public static IEnumerable<ResourceDefinition> Definitions { get; } = [RoleBindings.OpenShift, ClusterRoleBindings.OpenShift];
+    private static View BindingView(ResourceDefinition openShift, ResourceDefinition rbac)
+    {
+        var clusterScoped = !openShift.Namespaced;
+        return new View(openShift, rbac,
+            obj =>
+            {
+                var binding = (OpenShiftRoleBinding)obj;
+                var (subjects, roleRef) = RoleBindingConversion.ToRbac(binding, clusterScoped);
+                KubeObject result = clusterScoped
+                    ? new ClusterRoleBinding { Subjects = subjects, RoleRef = roleRef }
+                    : new RoleBinding { Subjects = subjects, RoleRef = roleRef };
+                result.Metadata = RoleBindingConversion.ToRbacMetadata(binding.Metadata);
+                return result;
+            },
+            obj => RoleBindingConversion.FromRbac(obj, (IRoleBinding)obj, clusterScoped));
+    }
 
-    public static IEnumerable<DiscoveredResource> Discovery { get; } =
-        [DiscoveredResource.From(RoleBindings.OpenShift), DiscoveredResource.From(ClusterRoleBindings.OpenShift)];
+    public static IEnumerable<ResourceDefinition> Definitions { get; } = Views.Select(v => v.OpenShift).ToList();
+
+    public static IEnumerable<DiscoveredResource> Discovery { get; } = Views.Select(v => DiscoveredResource.From(v.OpenShift)).ToList();
 
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
     {
         var group = app.MapGroup($"/apis/{OpenShiftRoleBindingStrategy.Group}/v1").WithTags($"{OpenShiftRoleBindingStrategy.Group}/v1");
-        foreach (var view in new[] { RoleBindings, ClusterRoleBindings })
+        foreach (var view in Views)
         {
             var plural = view.OpenShift.Plural;
             var collection = view.ClusterScoped ? $"/{plural}" : $"/namespaces/{{namespace}}/{plural}";
             var scope = view.ClusterScoped ? "" : "Namespaced";
             var kind = view.OpenShift.Kind;
-            group.MapGet(collection, (HttpContext c, OpenShiftRoleBindingEndpoints h, string? @namespace) => h.ListAsync(c, view, @namespace))
+            group.MapGet(collection, (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace) => h.ListAsync(c, view, @namespace))
                 .WithName($"listAuthorizationOpenshiftIoV1{scope}{kind}");
-            group.MapPost(collection, (HttpContext c, OpenShiftRoleBindingEndpoints h, string? @namespace) => h.CreateAsync(c, view, @namespace))
+            group.MapPost(collection, (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace) => h.CreateAsync(c, view, @namespace))
                 .WithName($"createAuthorizationOpenshiftIoV1{scope}{kind}");
-            group.MapGet($"{collection}/{{name}}", (HttpContext c, OpenShiftRoleBindingEndpoints h, string? @namespace, string name) => h.GetAsync(c, view, @namespace, name))
+            group.MapGet($"{collection}/{{name}}", (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace, string name) => h.GetAsync(c, view, @namespace, name))
                 .WithName($"readAuthorizationOpenshiftIoV1{scope}{kind}");
-            group.MapPut($"{collection}/{{name}}", (HttpContext c, OpenShiftRoleBindingEndpoints h, string? @namespace, string name) => h.UpdateAsync(c, view, @namespace, name))
+            group.MapPut($"{collection}/{{name}}", (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace, string name) => h.UpdateAsync(c, view, @namespace, name))
                 .WithName($"replaceAuthorizationOpenshiftIoV1{scope}{kind}");
-            group.MapPatch($"{collection}/{{name}}", (HttpContext c, OpenShiftRoleBindingEndpoints h, string? @namespace, string name) => h.PatchAsync(c, view, @namespace, name))
+            group.MapPatch($"{collection}/{{name}}", (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace, string name) => h.PatchAsync(c, view, @namespace, name))
                 .WithName($"patchAuthorizationOpenshiftIoV1{scope}{kind}");
-            group.MapDelete($"{collection}/{{name}}", (HttpContext c, OpenShiftRoleBindingEndpoints h, string? @namespace, string name) => h.DeleteAsync(c, view, @namespace, name))
+            group.MapDelete($"{collection}/{{name}}", (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace, string name) => h.DeleteAsync(c, view, @namespace, name))
                 .WithName($"deleteAuthorizationOpenshiftIoV1{scope}{kind}");
             if (!view.ClusterScoped)
             {
-                group.MapGet($"/{plural}", (HttpContext c, OpenShiftRoleBindingEndpoints h) => h.ListAsync(c, view, null))
+                group.MapGet($"/{plural}", (HttpContext c, OpenShiftAuthorizationEndpoints h) => h.ListAsync(c, view, null))
                     .WithName($"listAuthorizationOpenshiftIoV1{kind}ForAllNamespaces");
             }
         }
@@ -83,18 +108,19 @@ public sealed class OpenShiftRoleBindingEndpoints(ObjectStore store, ResourceHan
         }
     }
 
-    private static OpenShiftRoleBinding Render(View view, KubeObject rbac) => RoleBindingConversion.FromRbac(rbac, (IRoleBinding)rbac, view.ClusterScoped);
-
-    private static KubeObject ToRbacObject(View view, OpenShiftRoleBinding binding)
+    private static KubeObject Render(View view, KubeObject rbac)
     {
-        var (subjects, roleRef) = RoleBindingConversion.ToRbac(binding, view.ClusterScoped);
-        var metadata = RoleBindingConversion.ToRbacMetadata(binding.Metadata);
-        KubeObject rbac = view.ClusterScoped
-            ? new ClusterRoleBinding { Subjects = subjects, RoleRef = roleRef }
-            : new RoleBinding { Subjects = subjects, RoleRef = roleRef };
+        var rendered = view.FromRbac(rbac);
+        rendered.Kind = view.OpenShift.Kind;
+        rendered.ApiVersion = view.OpenShift.ApiVersion;
+        return rendered;
+    }
+
+    private static KubeObject ToRbacObject(View view, KubeObject openShift)
+    {
+        var rbac = view.ToRbac(openShift);
         rbac.Kind = view.Rbac.Kind;
         rbac.ApiVersion = view.Rbac.ApiVersion;
-        rbac.Metadata = metadata;
         return rbac;
     }
 
@@ -156,8 +182,8 @@ public sealed class OpenShiftRoleBindingEndpoints(ObjectStore store, ResourceHan
         return ObjectCodec.Decode(view.Rbac, entry.Body);
     }
 
-    private static OpenShiftRoleBinding DecodeBody(View view, byte[] json, FieldValidation validation, List<string> warnings) =>
-        (OpenShiftRoleBinding)BodyDecoder.Decode(view.OpenShift, json, validation, warnings);
+    private static KubeObject DecodeBody(View view, byte[] json, FieldValidation validation, List<string> warnings) =>
+        BodyDecoder.Decode(view.OpenShift, json, validation, warnings);
 
     private static void PlaceInScope(View view, KubeObject obj, string? ns)
     {
@@ -238,10 +264,10 @@ public sealed class OpenShiftRoleBindingEndpoints(ObjectStore store, ResourceHan
             JsonObject patched = mediaType switch
             {
                 "application/json-patch+json" => JsonPatch.Apply(document, patch),
-                "application/apply-patch+yaml" => Applied(document, YamlConversion.ToJson(patch)),
+                "application/apply-patch+yaml" => Applied(document, YamlConversion.ToJson(patch), view.OpenShift.ObjectType),
                 _ => (JsonObject)MergePatch.Apply(document, JsonNode.Parse(patch))!,
             };
-            var binding = (OpenShiftRoleBinding)BodyDecoder.DecodeObject(view.OpenShift, patched, options.FieldValidation, warnings, [], strictAsPatch: true);
+            var binding = BodyDecoder.DecodeObject(view.OpenShift, patched, options.FieldValidation, warnings, [], strictAsPatch: true);
             PlaceInScope(view, binding, ns);
             var rbac = Defaulted(view, ToRbacObject(view, binding));
             rbac.Metadata.Name = name;
@@ -251,11 +277,11 @@ public sealed class OpenShiftRoleBindingEndpoints(ObjectStore store, ResourceHan
         await KubeHttp.WriteJsonAsync(context, 200, KubeJson.SerializeToUtf8(Render(view, updated)));
     }
 
-    private static JsonObject Applied(JsonObject live, JsonNode intent)
+    private static JsonObject Applied(JsonObject live, JsonNode intent, Type type)
     {
         if (intent is JsonObject obj)
         {
-            ManagedFields.Merge(live, obj, typeof(OpenShiftRoleBinding));
+            ManagedFields.Merge(live, obj, type);
         }
 
         return live;
