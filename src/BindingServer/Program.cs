@@ -1,4 +1,5 @@
 using System.Net;
+using BindingServer.CloudFoundry;
 using BindingServer.Hosting;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Discovery;
@@ -38,7 +39,7 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 
 builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection(StoreOptions.Section));
 builder.Services.AddSingleton(ResourceCatalog.Default);
-builder.Services.AddSingleton(sp => new StoreKeyResolver(sp.GetRequiredService<ResourceCatalog>().KeyPrefixes));
+builder.Services.AddSingleton(sp => new StoreKeyResolver(sp.GetRequiredService<ResourceCatalog>().KeyPrefixes.Concat(CfStore.Prefixes)));
 builder.Services.AddSingleton<ObjectStore>();
 builder.Services.AddSingleton(sp => new DiscoveryDocuments(
     sp.GetRequiredService<ResourceCatalog>().Definitions.Select(DiscoveredResource.From)
@@ -50,6 +51,11 @@ builder.Services.Configure<KubeletOptions>(builder.Configuration.GetSection(Kube
 builder.Services.AddSingleton<BindingHandler>();
 builder.Services.AddSingleton<OpenShiftAuthorizationEndpoints>();
 builder.Services.AddHostedService<CoreControllers>();
+builder.Services.Configure<CloudFoundryOptions>(builder.Configuration.GetSection(CloudFoundryOptions.Section));
+builder.Services.AddSingleton<CfStore>();
+builder.Services.AddSingleton<CfPresenters>();
+builder.Services.AddSingleton<CfEndpoints>();
+builder.Services.AddHostedService<FakeBroker>();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(sp => new KubeOpenApi(
     sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftAuthorizationEndpoints.Definitions)));
@@ -63,9 +69,11 @@ var app = builder.Build();
 // Open (and migrate) the store, and create the system namespaces, before the first request rather than on it.
 app.Services.GetRequiredService<ObjectStore>();
 await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredService<ResourceHandlers>(), CancellationToken.None);
+await app.Services.GetRequiredService<CfStore>().SeedAsync();
 
 app.UseSerilogRequestLogging();
 app.UseMiddleware<KubernetesErrorMiddleware>();
+app.UseMiddleware<CfErrorMiddleware>();
 app.MapHealth();
 app.MapKubeconfig();
 app.MapVersion();
@@ -76,6 +84,7 @@ BindingHandler.MapBindings(app);
 app.MapCoreSubresources();
 OpenShiftAuthorizationEndpoints.Map(app);
 OpenShiftReviewEndpoints.Map(app);
+CfEndpoints.Map(app);
 app.MapKubernetesResources(app.Services.GetRequiredService<ResourceCatalog>());
 
 await app.RunAsync();

@@ -1,0 +1,505 @@
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+
+namespace BindingServer.CloudFoundry;
+
+/// <summary>
+/// Cloud Controller v2: organizations, spaces, apps, user-provided and managed service instances, the services and
+/// plans of the built-in fake broker, and service bindings, each step in CC's order so the first error matches.
+/// </summary>
+public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<CloudFoundryOptions> options, TimeProvider clock)
+{
+    private static readonly string[] BindingFilters = ["app_guid", "service_instance_guid", "name"];
+
+    private CfUser Reader(HttpContext context)
+    {
+        var user = CfHttp.Authenticate(context.Request, options.Value, clock);
+        return user.CanRead ? user : throw CfApiException.InsufficientScope();
+    }
+
+    private CfUser Writer(HttpContext context)
+    {
+        var user = CfHttp.Authenticate(context.Request, options.Value, clock);
+        return user.CanWrite ? user : throw CfApiException.InsufficientScope();
+    }
+
+    private CfUser Anyone(HttpContext context) => CfHttp.Authenticate(context.Request, options.Value, clock);
+
+    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
+
+    public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
+    {
+        var v2 = app.MapGroup("/v2").WithTags("Cloud Foundry v2");
+        v2.MapGet("/info", (HttpContext c) => CfHttp.WriteAsync(c, 200, Info()));
+
+        v2.MapGet("/organizations", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Organizations, ["name"], e.Organization));
+        v2.MapPost("/organizations", (HttpContext c, CfEndpoints e) => e.CreateOrganizationAsync(c));
+        v2.MapGet("/organizations/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
+            e.GetAsync(c, CfStore.Organizations, guid, CfApiException.OrganizationNotFound, e.Organization));
+
+        v2.MapGet("/spaces", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Spaces, ["name", "organization_guid"], e.Space));
+        v2.MapPost("/spaces", (HttpContext c, CfEndpoints e) => e.CreateSpaceAsync(c));
+        v2.MapGet("/spaces/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetAsync(c, CfStore.Spaces, guid, CfApiException.SpaceNotFound, e.Space));
+
+        v2.MapGet("/apps", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Apps, ["name", "space_guid"], e.App));
+        v2.MapPost("/apps", (HttpContext c, CfEndpoints e) => e.CreateAppAsync(c));
+        v2.MapGet("/apps/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetAsync(c, CfStore.Apps, guid, CfApiException.AppNotFound, e.App));
+        v2.MapDelete("/apps/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteAppAsync(c, guid));
+        v2.MapGet("/apps/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) => e.ListBindingsOfAsync(c, "app_guid", guid,
+            () => e.Exists(CfStore.Apps, guid) ? null : CfApiException.AppNotFound(guid)));
+
+        v2.MapGet("/user_provided_service_instances", (HttpContext c, CfEndpoints e) =>
+            e.ListAsync(c, CfStore.ServiceInstances, ["name", "space_guid"], e.Instance, CfPresenters.IsUserProvided));
+        v2.MapPost("/user_provided_service_instances", (HttpContext c, CfEndpoints e) => e.CreateUserProvidedAsync(c));
+        v2.MapGet("/user_provided_service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
+            e.GetAsync(c, CfStore.ServiceInstances, guid, CfApiException.UserProvidedServiceInstanceNotFound, e.Instance, CfPresenters.IsUserProvided));
+        v2.MapDelete("/user_provided_service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteInstanceAsync(c, guid, userProvided: true));
+        v2.MapGet("/user_provided_service_instances/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) =>
+            e.ListBindingsOfAsync(c, "service_instance_guid", guid, () => e.Exists(CfStore.ServiceInstances, guid) ? null : CfApiException.UserProvidedServiceInstanceNotFound(guid)));
+
+        v2.MapGet("/service_instances", (HttpContext c, CfEndpoints e) =>
+            e.ListAsync(c, CfStore.ServiceInstances, ["name", "space_guid", "service_plan_guid"], e.Instance, i => !CfPresenters.IsUserProvided(i)));
+        v2.MapPost("/service_instances", (HttpContext c, CfEndpoints e) => e.CreateManagedAsync(c));
+        v2.MapGet("/service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
+            e.GetAsync(c, CfStore.ServiceInstances, guid, CfApiException.ServiceInstanceNotFound, e.Instance));
+        v2.MapDelete("/service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteInstanceAsync(c, guid, userProvided: false));
+        v2.MapGet("/service_instances/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) =>
+            e.ListBindingsOfAsync(c, "service_instance_guid", guid, () => e.Exists(CfStore.ServiceInstances, guid) ? null : CfApiException.ServiceInstanceNotFound(guid)));
+
+        v2.MapGet("/services", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Services, ["label"], e.Service));
+        v2.MapGet("/services/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
+            e.GetAsync(c, CfStore.Services, guid, g => new CfApiException(404, "ServiceNotFound", 120003, $"The service could not be found: {g}"), e.Service));
+        v2.MapGet("/service_plans", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.ServicePlans, ["service_guid"], e.Plan));
+        v2.MapGet("/service_plans/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
+            e.GetAsync(c, CfStore.ServicePlans, guid, g => new CfApiException(404, "ServicePlanNotFound", 110003, $"The service plan could not be found: {g}"), e.Plan));
+
+        v2.MapGet("/service_bindings", (HttpContext c, CfEndpoints e) => e.ListBindingsAsync(c));
+        v2.MapPost("/service_bindings", (HttpContext c, CfEndpoints e) => e.CreateBindingAsync(c));
+        v2.MapGet("/service_bindings/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetBindingAsync(c, guid));
+        v2.MapDelete("/service_bindings/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteBindingAsync(c, guid));
+        v2.MapGet("/service_bindings/{guid}/parameters", (HttpContext c, CfEndpoints e, string guid) => e.BindingParametersAsync(c, guid));
+        return app;
+    }
+
+    private JsonObject Organization(JsonObject r) => present.Organization(r);
+    private JsonObject Space(JsonObject r) => present.Space(r);
+    private JsonObject App(JsonObject r) => present.App(r);
+    private JsonObject Instance(JsonObject r) => present.Instance(r);
+    private JsonObject Service(JsonObject r) => present.Service(r);
+    private JsonObject Plan(JsonObject r) => present.Plan(r);
+
+    private bool Exists(string collection, string guid) => store.Get(collection, guid) is not null;
+
+    private static JsonObject Info() => new()
+    {
+        ["name"] = "bindingserver",
+        ["build"] = "",
+        ["support"] = "",
+        ["version"] = 2,
+        ["description"] = "BindingServer Cloud Controller v2 emulation",
+        ["authorization_endpoint"] = "",
+        ["token_endpoint"] = "",
+        ["min_cli_version"] = null,
+        ["min_recommended_cli_version"] = null,
+        ["app_ssh_endpoint"] = "",
+        ["app_ssh_host_key_fingerprint"] = null,
+        ["app_ssh_oauth_client"] = "",
+        ["doppler_logging_endpoint"] = "",
+        ["api_version"] = "2.293.0",
+        ["osbapi_version"] = "2.15",
+    };
+
+    private Task ListAsync(HttpContext context, string collection, string[] filters, Func<JsonObject, JsonObject> render, Func<JsonObject, bool>? include = null)
+    {
+        Reader(context);
+        var query = CfQuery.Parse(context.Request, filters, refuseOrderBy: false);
+        var items = store.List(collection).Where(r => include?.Invoke(r) ?? true).Where(r => query.Matches(k => Text(r, k))).ToList();
+        return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, render));
+    }
+
+    private Task GetAsync(HttpContext context, string collection, string guid, Func<string, CfApiException> notFound, Func<JsonObject, JsonObject> render,
+        Func<JsonObject, bool>? include = null)
+    {
+        Reader(context);
+        var record = store.Get(collection, guid);
+        if (record is null || include?.Invoke(record) == false)
+        {
+            throw notFound(guid);
+        }
+
+        return CfHttp.WriteAsync(context, 200, render(record));
+    }
+
+    private async Task CreateOrganizationAsync(HttpContext context)
+    {
+        Writer(context);
+        var body = await CfHttp.ReadBodyAsync(context.Request);
+        CfHttp.CheckFields(body, ("name", "String", true));
+        var org = await store.CreateAsync(CfStore.Organizations, new JsonObject { ["name"] = Text(body, "name"), ["billing_enabled"] = false, ["status"] = "active" });
+        await CfHttp.WriteAsync(context, 201, present.Organization(org), $"/v2/organizations/{Text(org, "guid")}");
+    }
+
+    private async Task CreateSpaceAsync(HttpContext context)
+    {
+        Writer(context);
+        var body = await CfHttp.ReadBodyAsync(context.Request);
+        CfHttp.CheckFields(body, ("name", "String", true), ("organization_guid", "String", true));
+        var orgGuid = Text(body, "organization_guid")!;
+        if (!Exists(CfStore.Organizations, orgGuid))
+        {
+            throw CfApiException.InvalidRelation($"Could not find Organization with guid: {orgGuid}");
+        }
+
+        var space = await store.CreateAsync(CfStore.Spaces, new JsonObject { ["name"] = Text(body, "name"), ["organization_guid"] = orgGuid, ["allow_ssh"] = true });
+        await CfHttp.WriteAsync(context, 201, present.Space(space), $"/v2/spaces/{Text(space, "guid")}");
+    }
+
+    private async Task CreateAppAsync(HttpContext context)
+    {
+        Writer(context);
+        var body = await CfHttp.ReadBodyAsync(context.Request);
+        CfHttp.CheckFields(body, ("name", "String", true), ("space_guid", "String", true), ("instances", "Integer", false),
+            ("memory", "Integer", false), ("environment_json", "Hash", false));
+        var spaceGuid = Text(body, "space_guid")!;
+        if (!Exists(CfStore.Spaces, spaceGuid))
+        {
+            // AppsController reports every failed lookup as an app not found, the space guid included.
+            throw CfApiException.AppNotFound(spaceGuid);
+        }
+
+        var name = Text(body, "name")!;
+        var record = new JsonObject
+        {
+            ["name"] = name, ["production"] = false, ["space_guid"] = spaceGuid, ["stack_guid"] = null, ["buildpack"] = body["buildpack"]?.DeepClone(),
+            ["detected_buildpack"] = null, ["detected_buildpack_guid"] = null, ["environment_json"] = body["environment_json"]?.DeepClone() ?? new JsonObject(),
+            ["memory"] = body["memory"]?.DeepClone() ?? 1024, ["instances"] = body["instances"]?.DeepClone() ?? 1, ["disk_quota"] = 1024, ["log_rate_limit"] = -1,
+            ["state"] = "STOPPED", ["version"] = System.Guid.NewGuid().ToString(), ["command"] = body["command"]?.DeepClone(), ["console"] = false, ["debug"] = null,
+            ["staging_task_id"] = null, ["package_state"] = "PENDING", ["health_check_type"] = "port", ["health_check_timeout"] = null,
+            ["health_check_http_endpoint"] = null, ["staging_failed_reason"] = null, ["staging_failed_description"] = null, ["diego"] = true,
+            ["docker_image"] = null, ["docker_credentials"] = new JsonObject { ["username"] = null, ["password"] = null }, ["package_updated_at"] = null,
+            ["detected_start_command"] = "", ["enable_ssh"] = true, ["ports"] = new JsonArray(8080),
+        };
+        var app = await store.CreateAsync(CfStore.Apps, record, () =>
+        {
+            if (store.List(CfStore.Apps).Any(a => Text(a, "space_guid") == spaceGuid && Text(a, "name") == name))
+            {
+                throw CfApiException.AppNameTaken(name);
+            }
+        });
+        await CfHttp.WriteAsync(context, 201, present.App(app), $"/v2/apps/{Text(app, "guid")}");
+    }
+
+    private async Task DeleteAppAsync(HttpContext context, string guid)
+    {
+        Anyone(context);
+        if (!Exists(CfStore.Apps, guid))
+        {
+            throw CfApiException.AppNotFound(guid);
+        }
+
+        var bindings = store.List(CfStore.ServiceBindings).Where(b => Text(b, "app_guid") == guid).ToList();
+        if (bindings.Count > 0 && context.Request.Query["recursive"] != "true")
+        {
+            throw CfApiException.AssociationNotEmpty("service_bindings", "processes");
+        }
+
+        foreach (var binding in bindings)
+        {
+            await store.DeleteAsync(CfStore.ServiceBindings, Text(binding, "guid")!);
+        }
+
+        await store.DeleteAsync(CfStore.Apps, guid);
+        await CfHttp.WriteAsync(context, 204, null);
+    }
+
+    private async Task CreateUserProvidedAsync(HttpContext context)
+    {
+        Writer(context);
+        var body = await CfHttp.ReadBodyAsync(context.Request);
+        CfHttp.CheckFields(body, ("name", "String", true), ("space_guid", "String", true), ("credentials", "Hash", false),
+            ("syslog_drain_url", "String", false), ("route_service_url", "String", false), ("tags", "Array", false));
+        var spaceGuid = Text(body, "space_guid")!;
+        if (!Exists(CfStore.Spaces, spaceGuid))
+        {
+            throw CfApiException.InvalidRelation($"Could not find Space with guid: {spaceGuid}");
+        }
+
+        var name = Text(body, "name")!;
+        var instance = await store.CreateAsync(CfStore.ServiceInstances, new JsonObject
+        {
+            ["type"] = "user_provided_service_instance",
+            ["name"] = name,
+            ["space_guid"] = spaceGuid,
+            ["credentials"] = body["credentials"]?.DeepClone() ?? new JsonObject(),
+            ["syslog_drain_url"] = Text(body, "syslog_drain_url") ?? "",
+            ["route_service_url"] = Text(body, "route_service_url") ?? "",
+            ["tags"] = body["tags"]?.DeepClone() ?? new JsonArray(),
+        }, () => CheckInstanceName(spaceGuid, name));
+        await CfHttp.WriteAsync(context, 201, present.Instance(instance), CfPresenters.InstanceUrl(instance));
+    }
+
+    private void CheckInstanceName(string spaceGuid, string name)
+    {
+        if (name.Length > 255)
+        {
+            throw new CfApiException(400, "ServiceInstanceNameTooLong", 60009, "You have requested an invalid service instance name. Names are limited to 255 characters.");
+        }
+
+        if (store.List(CfStore.ServiceInstances).Any(i => Text(i, "space_guid") == spaceGuid && Text(i, "name") == name))
+        {
+            throw CfApiException.ServiceInstanceNameTaken(name);
+        }
+    }
+
+    private async Task CreateManagedAsync(HttpContext context)
+    {
+        Writer(context);
+        var body = await CfHttp.ReadBodyAsync(context.Request);
+        CfHttp.CheckFields(body, ("name", "String", true), ("space_guid", "String", true), ("service_plan_guid", "String", true),
+            ("parameters", "Hash", false), ("tags", "Array", false));
+        var spaceGuid = Text(body, "space_guid")!;
+        if (!Exists(CfStore.ServicePlans, Text(body, "service_plan_guid")!))
+        {
+            throw CfApiException.ServiceInstanceInvalid("not a valid service plan");
+        }
+
+        if (!Exists(CfStore.Spaces, spaceGuid))
+        {
+            throw CfApiException.ServiceInstanceInvalid("not a valid space");
+        }
+
+        var name = Text(body, "name")!;
+        var now = store.Now;
+        var instance = await store.CreateAsync(CfStore.ServiceInstances, new JsonObject
+        {
+            ["type"] = "managed_service_instance",
+            ["name"] = name,
+            ["space_guid"] = spaceGuid,
+            ["service_plan_guid"] = Text(body, "service_plan_guid"),
+            ["credentials"] = new JsonObject(),
+            ["tags"] = body["tags"]?.DeepClone() ?? new JsonArray(),
+            ["parameters"] = body["parameters"]?.DeepClone(),
+            ["last_operation"] = new JsonObject
+            {
+                ["type"] = "create", ["state"] = "succeeded", ["description"] = "", ["updated_at"] = now, ["created_at"] = now,
+            },
+        }, () => CheckInstanceName(spaceGuid, name));
+        await CfHttp.WriteAsync(context, 201, present.Instance(instance), CfPresenters.InstanceUrl(instance));
+    }
+
+    private async Task DeleteInstanceAsync(HttpContext context, string guid, bool userProvided)
+    {
+        Anyone(context);
+        var instance = store.Get(CfStore.ServiceInstances, guid);
+        if (instance is null || CfPresenters.IsUserProvided(instance) != userProvided)
+        {
+            throw userProvided ? CfApiException.UserProvidedServiceInstanceNotFound(guid) : CfApiException.ServiceInstanceNotFound(guid);
+        }
+
+        var bindings = store.List(CfStore.ServiceBindings).Where(b => Text(b, "service_instance_guid") == guid).ToList();
+        if (bindings.Count > 0 && context.Request.Query["recursive"] != "true")
+        {
+            throw CfApiException.AssociationNotEmpty("service_bindings", "service instances");
+        }
+
+        foreach (var binding in bindings)
+        {
+            await store.DeleteAsync(CfStore.ServiceBindings, Text(binding, "guid")!);
+        }
+
+        await store.DeleteAsync(CfStore.ServiceInstances, guid);
+        await CfHttp.WriteAsync(context, 204, null);
+    }
+
+    private Task ListBindingsAsync(HttpContext context)
+    {
+        Reader(context);
+        var query = CfQuery.Parse(context.Request, BindingFilters);
+        return WriteBindingsAsync(context, query, _ => true);
+    }
+
+    private Task ListBindingsOfAsync(HttpContext context, string key, string guid, Func<CfApiException?> missing)
+    {
+        Reader(context);
+        if (missing() is { } error)
+        {
+            throw error;
+        }
+
+        var query = CfQuery.Parse(context.Request, BindingFilters);
+        return WriteBindingsAsync(context, query, b => Text(b, key) == guid);
+    }
+
+    private Task WriteBindingsAsync(HttpContext context, CfQuery query, Func<JsonObject, bool> include)
+    {
+        var items = store.List(CfStore.ServiceBindings).Where(include).Where(b => query.Matches(k => Text(b, k))).ToList();
+        return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, b => present.Binding(b, query.Depth)));
+    }
+
+    private Task GetBindingAsync(HttpContext context, string guid)
+    {
+        Reader(context);
+        var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
+        var depth = CfQuery.Parse(context.Request, BindingFilters, refuseOrderBy: false).Depth;
+        return CfHttp.WriteAsync(context, 200, present.Binding(binding, depth));
+    }
+
+    private static bool? AcceptsIncomplete(HttpRequest request)
+    {
+        if (!request.Query.ContainsKey("accepts_incomplete"))
+        {
+            return null;
+        }
+
+        return request.Query["accepts_incomplete"].ToString() switch
+        {
+            "true" => true,
+            "false" => false,
+            _ => throw CfApiException.InvalidRequest(),
+        };
+    }
+
+    /// <summary>POST /v2/service_bindings in CC's order: auth, body, accepts_incomplete, app, instance, bindability, space, locks, duplicates, names, broker.</summary>
+    private async Task CreateBindingAsync(HttpContext context)
+    {
+        Anyone(context);
+        var body = await CfHttp.ReadBodyAsync(context.Request);
+        CfHttp.CheckFields(body, ("parameters", "Hash", false), ("name", "String", false), ("app_guid", "String", true), ("service_instance_guid", "String", true));
+        var acceptsIncomplete = AcceptsIncomplete(context.Request) == true;
+        var appGuid = Text(body, "app_guid")!;
+        var instanceGuid = Text(body, "service_instance_guid")!;
+        var app = store.Get(CfStore.Apps, appGuid) ?? throw CfApiException.AppNotFound(appGuid);
+        var instance = store.Get(CfStore.ServiceInstances, instanceGuid) ?? throw CfApiException.ServiceInstanceNotFound(instanceGuid);
+        var userProvided = CfPresenters.IsUserProvided(instance);
+        var plan = userProvided ? null : store.Get(CfStore.ServicePlans, Text(instance, "service_plan_guid")!);
+        var service = plan is null ? null : store.Get(CfStore.Services, Text(plan, "service_guid")!);
+        var bindable = userProvided || (plan?["bindable"]?.GetValue<bool?>() ?? service?["bindable"]?.GetValue<bool>() ?? false);
+        if (!bindable)
+        {
+            throw CfApiException.Unbindable();
+        }
+
+        if (Text(instance, "space_guid") != Text(app, "space_guid"))
+        {
+            throw CfApiException.BindingTaken("VCAP::CloudController::ServiceBindingCreate::SpaceMismatch");
+        }
+
+        if (instance["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
+        {
+            throw CfApiException.InstanceOperationInProgress(Text(instance, "name")!);
+        }
+
+        var name = Text(body, "name");
+        var nameErrors = new List<string>();
+        if (name is { Length: > 255 })
+        {
+            nameErrors.Add("The binding name is invalid. App binding names must be less than 256 characters.");
+        }
+
+        if (!string.IsNullOrEmpty(name) && name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '_' or '-')))
+        {
+            nameErrors.Add("The binding name is invalid. Valid characters are alphanumeric, underscore, and dash.");
+        }
+
+        var parameters = body["parameters"] as JsonObject;
+        var asynchronous = plan?["async_bind"]?.GetValue<bool>() == true;
+        if (asynchronous && service?["bindings_retrievable"]?.GetValue<bool>() != true)
+        {
+            throw CfApiException.BindingInvalid("Could not create asynchronous binding when bindings_retrievable is false.");
+        }
+
+        if (asynchronous && !acceptsIncomplete)
+        {
+            throw CfApiException.AsyncNotAllowed();
+        }
+
+        var now = store.Now;
+        var record = new JsonObject
+        {
+            ["app_guid"] = appGuid,
+            ["service_instance_guid"] = instanceGuid,
+            ["name"] = name,
+            ["parameters"] = parameters?.DeepClone(),
+            ["volume_mounts"] = new JsonArray(),
+        };
+        if (userProvided)
+        {
+            record["credentials"] = instance["credentials"]?.DeepClone() ?? new JsonObject();
+            record["syslog_drain_url"] = Text(instance, "syslog_drain_url") ?? "";
+        }
+        else if (asynchronous)
+        {
+            record["credentials"] = null;
+            record["syslog_drain_url"] = null;
+            record["last_operation"] = new JsonObject { ["type"] = "create", ["state"] = "in progress", ["description"] = "", ["updated_at"] = now, ["created_at"] = now };
+        }
+        else
+        {
+            record["credentials"] = FakeBroker.Credentials(instanceGuid);
+            record["syslog_drain_url"] = null;
+        }
+
+        var binding = await store.CreateAsync(CfStore.ServiceBindings, record, () =>
+        {
+            if (store.List(CfStore.ServiceBindings).Any(b => Text(b, "app_guid") == appGuid && Text(b, "service_instance_guid") == instanceGuid))
+            {
+                throw CfApiException.BindingTaken("The app is already bound to the service.");
+            }
+
+            if (nameErrors.Count > 0)
+            {
+                throw CfApiException.BindingTaken(string.Join(" ", nameErrors));
+            }
+        });
+
+        if (userProvided && parameters is { Count: > 0 })
+        {
+            CfHttp.AddWarning(context.Response, "Configuration parameters are ignored for bindings to user-provided service instances.");
+        }
+
+        var guid = Text(binding, "guid")!;
+        await CfHttp.WriteAsync(context, asynchronous ? 202 : 201, present.Binding(binding, 0), $"/v2/service_bindings/{guid}");
+    }
+
+    private async Task DeleteBindingAsync(HttpContext context, string guid)
+    {
+        Anyone(context);
+        var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
+        AcceptsIncomplete(context.Request);
+        var instance = store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid")!);
+        var app = store.Get(CfStore.Apps, Text(binding, "app_guid")!);
+        if (instance?["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
+        {
+            throw CfApiException.InstanceOperationInProgress(Text(instance, "name")!);
+        }
+
+        if (binding["last_operation"]?["state"]?.GetValue<string>() == "in progress" && binding["last_operation"]?["type"]?.GetValue<string>() != "create")
+        {
+            throw CfApiException.BindingOperationInProgress(app is null ? "" : Text(app, "name")!, instance is null ? "" : Text(instance, "name")!);
+        }
+
+        await store.DeleteAsync(CfStore.ServiceBindings, guid);
+        await CfHttp.WriteAsync(context, 204, null);
+    }
+
+    private Task BindingParametersAsync(HttpContext context, string guid)
+    {
+        Reader(context);
+        var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
+        var instance = store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid")!);
+        var plan = instance is null || CfPresenters.IsUserProvided(instance) ? null : store.Get(CfStore.ServicePlans, Text(instance, "service_plan_guid")!);
+        var service = plan is null ? null : store.Get(CfStore.Services, Text(plan, "service_guid")!);
+        if (service?["bindings_retrievable"]?.GetValue<bool>() != true)
+        {
+            throw CfApiException.ParametersNotSupported();
+        }
+
+        if (binding["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
+        {
+            var app = store.Get(CfStore.Apps, Text(binding, "app_guid")!);
+            throw CfApiException.BindingOperationInProgress(app is null ? "" : Text(app, "name")!, Text(instance!, "name")!);
+        }
+
+        return CfHttp.WriteAsync(context, 200, binding["parameters"]?.DeepClone() ?? new JsonObject());
+    }
+}

@@ -1,0 +1,118 @@
+using System.Text.Json.Nodes;
+using BindingServer.Kubernetes.Json;
+using BindingServer.Storage;
+
+namespace BindingServer.CloudFoundry;
+
+/// <summary>
+/// Cloud Controller records in the shared revisioned store: one JSON document per resource under
+/// <c>/cf/{collection}/{guid}</c>, with the creation sequence kept so lists come back in creation order as CC's do.
+/// </summary>
+public sealed class CfStore(ObjectStore store, TimeProvider clock)
+{
+    public const string Organizations = "organizations";
+    public const string Spaces = "spaces";
+    public const string Apps = "apps";
+    public const string Services = "services";
+    public const string ServicePlans = "service_plans";
+    public const string ServiceInstances = "service_instances";
+    public const string ServiceBindings = "service_bindings";
+
+    public static IEnumerable<string> Prefixes { get; } =
+        new[] { Organizations, Spaces, Apps, Services, ServicePlans, ServiceInstances, ServiceBindings }.Select(Prefix).ToList();
+
+    private static string Prefix(string collection) => $"/cf/{collection}/";
+
+    public string Now => KubeTimeConverter.ToText(clock.GetUtcNow());
+
+    public JsonObject? Get(string collection, string guid)
+    {
+        var entry = store.Current.Get(Prefix(collection), Prefix(collection) + guid);
+        return entry is null ? null : JsonNode.Parse(entry.Body)!.AsObject();
+    }
+
+    public List<JsonObject> List(string collection) =>
+        store.Current.List(Prefix(collection), Prefix(collection))
+            .Select(e => JsonNode.Parse(e.Body)!.AsObject())
+            .OrderBy(r => r["seq"]!.GetValue<long>())
+            .ToList();
+
+    /// <summary>Creates a record; <paramref name="check"/> runs under the store's write lock, so uniqueness checks cannot race.</summary>
+    public async Task<JsonObject> CreateAsync(string collection, JsonObject record, Action? check = null, string? guid = null)
+    {
+        guid ??= Guid.NewGuid().ToString();
+        var now = Now;
+        record["guid"] = guid;
+        record["created_at"] = now;
+        record["updated_at"] = now;
+        await store.MutateAsync(Prefix(collection) + guid, (_, revision) =>
+        {
+            check?.Invoke();
+            record["seq"] = revision;
+            return new Mutation.Put(System.Text.Encoding.UTF8.GetBytes(record.ToJsonString()));
+        }, dryRun: false, CancellationToken.None);
+        return record;
+    }
+
+    public async Task<JsonObject?> UpdateAsync(string collection, string guid, Action<JsonObject> change)
+    {
+        JsonObject? result = null;
+        await store.MutateAsync(Prefix(collection) + guid, (current, _) =>
+        {
+            if (current is null)
+            {
+                return Mutation.None;
+            }
+
+            var record = JsonNode.Parse(current.Body)!.AsObject();
+            change(record);
+            record["updated_at"] = Now;
+            result = record;
+            return new Mutation.Put(System.Text.Encoding.UTF8.GetBytes(record.ToJsonString()));
+        }, dryRun: false, CancellationToken.None);
+        return result;
+    }
+
+    public Task DeleteAsync(string collection, string guid) =>
+        store.MutateAsync(Prefix(collection) + guid, (current, _) => current is null ? Mutation.None : new Mutation.Delete(current.Body),
+            dryRun: false, CancellationToken.None);
+
+    /// <summary>The org, space, and the fake broker's services and plans a new installation starts with.</summary>
+    public async Task SeedAsync()
+    {
+        if (List(Organizations).Count > 0)
+        {
+            return;
+        }
+
+        var org = await CreateAsync(Organizations, new JsonObject { ["name"] = "default-org", ["billing_enabled"] = false, ["status"] = "active" });
+        await CreateAsync(Spaces, new JsonObject { ["name"] = "default-space", ["organization_guid"] = org["guid"]!.GetValue<string>(), ["allow_ssh"] = true });
+        var database = await CreateAsync(Services, Service("fake-db", "A database from the built-in fake broker", bindable: true, retrievable: true));
+        await CreateAsync(ServicePlans, Plan("small", database, bindable: null, asynchronousBind: false));
+        await CreateAsync(ServicePlans, Plan("async", database, bindable: null, asynchronousBind: true));
+        var unbindable = await CreateAsync(Services, Service("fake-dns", "A service whose instances cannot be bound", bindable: false, retrievable: false));
+        await CreateAsync(ServicePlans, Plan("standard", unbindable, bindable: null, asynchronousBind: false));
+    }
+
+    private static JsonObject Service(string label, string description, bool bindable, bool retrievable) => new()
+    {
+        ["label"] = label,
+        ["description"] = description,
+        ["active"] = true,
+        ["bindable"] = bindable,
+        ["bindings_retrievable"] = retrievable,
+        ["requires"] = new JsonArray(),
+        ["unique_id"] = Guid.NewGuid().ToString(),
+    };
+
+    private static JsonObject Plan(string name, JsonObject service, bool? bindable, bool asynchronousBind) => new()
+    {
+        ["name"] = name,
+        ["free"] = true,
+        ["description"] = $"The {name} plan",
+        ["service_guid"] = service["guid"]!.GetValue<string>(),
+        ["bindable"] = bindable,
+        ["unique_id"] = Guid.NewGuid().ToString(),
+        ["async_bind"] = asynchronousBind,
+    };
+}
