@@ -478,6 +478,25 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
             throw CfApiException.BindingOperationInProgress(app is null ? "" : Text(app, "name")!, instance is null ? "" : Text(instance, "name")!);
         }
 
+        var plan = instance is null || CfPresenters.IsUserProvided(instance) ? null : store.Get(CfStore.ServicePlans, Text(instance, "service_plan_guid")!);
+        if (plan?["async_bind"]?.GetValue<bool>() == true)
+        {
+            if (AcceptsIncomplete(context.Request) == true)
+            {
+                // The fake broker answers the unbind with 202: the binding stays, marked, until the broker finishes.
+                var now = store.Now;
+                var marked = await store.UpdateAsync(CfStore.ServiceBindings, guid, record => record["last_operation"] = new JsonObject
+                {
+                    ["type"] = "delete", ["state"] = "in progress", ["description"] = "", ["updated_at"] = now, ["created_at"] = now,
+                });
+                await CfHttp.WriteAsync(context, 202, present.Binding(marked!, 0), $"/v2/service_bindings/{guid}");
+                return;
+            }
+
+            CfHttp.AddWarning(context.Response,
+                "The service broker responded asynchronously to the unbind request, but the accepts_incomplete query parameter was false or not given. The service binding may not have been successfully deleted on the service broker.");
+        }
+
         await store.DeleteAsync(CfStore.ServiceBindings, guid);
         await CfHttp.WriteAsync(context, 204, null);
     }

@@ -74,6 +74,8 @@ public static partial class CfHttp
             throw CfApiException.InvalidAuthToken();
         }
 
+        // Without a configured key any well-formed token is taken at its word (the seed's own token expired in 2016);
+        // with one, the signature and the expiry are both checked.
         if (!string.IsNullOrEmpty(options.TokenSigningKey))
         {
             var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(options.TokenSigningKey), Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}"));
@@ -93,7 +95,8 @@ public static partial class CfHttp
             }
         }
 
-        if (claims["exp"] is JsonValue exp && exp.TryGetValue<long>(out var expires) && expires < clock.GetUtcNow().ToUnixTimeSeconds())
+        if (!string.IsNullOrEmpty(options.TokenSigningKey) && claims["exp"] is JsonValue exp && exp.TryGetValue<long>(out var expires) &&
+            expires < clock.GetUtcNow().ToUnixTimeSeconds())
         {
             throw CfApiException.InvalidAuthToken();
         }

@@ -34,6 +34,12 @@ public sealed class FakeBroker(CfStore store, IOptions<CloudFoundryOptions> opti
                         continue;
                     }
 
+                    if (operation["type"]?.GetValue<string>() == "delete")
+                    {
+                        await store.DeleteAsync(CfStore.ServiceBindings, binding["guid"]!.GetValue<string>());
+                        continue;
+                    }
+
                     await store.UpdateAsync(CfStore.ServiceBindings, binding["guid"]!.GetValue<string>(), record =>
                     {
                         record["credentials"] = Credentials(record["service_instance_guid"]!.GetValue<string>());
@@ -45,38 +51,6 @@ public sealed class FakeBroker(CfStore store, IOptions<CloudFoundryOptions> opti
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-        }
-    }
-}
-
-/// <summary>Renders Cloud Controller errors for every /v2 path, and CC's "Unknown request" for paths and methods it does not route.</summary>
-public sealed class CfErrorMiddleware(RequestDelegate next, ILogger<CfErrorMiddleware> logger)
-{
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (!context.Request.Path.StartsWithSegments("/v2", StringComparison.Ordinal))
-        {
-            await next(context);
-            return;
-        }
-
-        CfHttp.SetRequestId(context);
-        try
-        {
-            await next(context);
-            if (!context.Response.HasStarted && (context.Response.StatusCode == 405 || (context.Response.StatusCode == 404 && context.GetEndpoint() is null)))
-            {
-                await CfHttp.WriteErrorAsync(context, CfApiException.RouteNotFound());
-            }
-        }
-        catch (CfApiException error) when (!context.Response.HasStarted)
-        {
-            await CfHttp.WriteErrorAsync(context, error);
-        }
-        catch (Exception error) when (!context.Response.HasStarted && error is not OperationCanceledException)
-        {
-            logger.LogError(error, "unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
-            await CfHttp.WriteErrorAsync(context, CfApiException.Unknown());
         }
     }
 }
