@@ -193,7 +193,9 @@ public sealed class KubectlClusterRoleBindingTests(Kubectl kubectl) : IClassFixt
 
         await CreateAsync("k-wait");
         var waiting = kubectl.Start(null, "wait", "--for=delete", "clusterrolebinding/k-wait", "--timeout=60s");
-        await Task.Delay(500);
+
+        // Give kubectl time to start watching; it reports "condition met" either way once the object is gone.
+        await Task.Delay(2000);
         await OkAsync("delete", "clusterrolebinding", "k-wait", "--wait=false");
         await waiting.WaitForExitAsync();
         Assert.Equal(0, waiting.ExitCode);
