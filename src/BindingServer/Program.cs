@@ -1,5 +1,6 @@
 using System.Net;
 using BindingServer.CloudFoundry;
+using BindingServer.Documentation;
 using BindingServer.Hosting;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Discovery;
@@ -56,9 +57,11 @@ builder.Services.AddSingleton<CfStore>();
 builder.Services.AddSingleton<CfPresenters>();
 builder.Services.AddSingleton<CfEndpoints>();
 builder.Services.AddHostedService<FakeBroker>();
+builder.Services.AddApiDocumentation();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(sp => new KubeOpenApi(
-    sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftAuthorizationEndpoints.Definitions)));
+    sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftAuthorizationEndpoints.Definitions),
+    [("/api/v1", typeof(Binding))]));
 builder.Services.AddSingleton<ResourceHandlers>();
 builder.Services.AddSingleton<ListHandlers>();
 builder.Services.AddHostedService<StartupBanner>();
@@ -74,6 +77,7 @@ await app.Services.GetRequiredService<CfStore>().SeedAsync();
 app.UseSerilogRequestLogging();
 app.UseMiddleware<KubernetesErrorMiddleware>();
 app.UseMiddleware<CfErrorMiddleware>();
+app.UseApiDocumentation();
 app.MapHealth();
 app.MapKubeconfig();
 app.MapVersion();

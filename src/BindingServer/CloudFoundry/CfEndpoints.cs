@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BindingServer.Documentation;
 using Microsoft.Extensions.Options;
 
 namespace BindingServer.CloudFoundry;
@@ -30,54 +31,85 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
     {
         var v2 = app.MapGroup("/v2").WithTags("Cloud Foundry v2");
-        v2.MapGet("/info", (HttpContext c) => CfHttp.WriteAsync(c, 200, Info()));
+        v2.MapGet("/info", (Delegate)((HttpContext c) => CfHttp.WriteAsync(c, 200, Info())))
+            .WithMetadata(CloudFoundryApiDocs.Info);
 
-        v2.MapGet("/organizations", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Organizations, ["name"], e.Organization));
-        v2.MapPost("/organizations", (HttpContext c, CfEndpoints e) => e.CreateOrganizationAsync(c));
+        v2.MapGet("/organizations", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Organizations, ["name"], e.Organization))
+            .WithMetadata(CloudFoundryApiDocs.List("organizations"));
+        v2.MapPost("/organizations", (HttpContext c, CfEndpoints e) => e.CreateOrganizationAsync(c))
+            .WithMetadata(CloudFoundryApiDocs.Create("an organization", JsonNode.Parse("""{"name":"my-org"}""")!));
         v2.MapGet("/organizations/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
-            e.GetAsync(c, CfStore.Organizations, guid, CfApiException.OrganizationNotFound, e.Organization));
+            e.GetAsync(c, CfStore.Organizations, guid, CfApiException.OrganizationNotFound, e.Organization))
+            .WithMetadata(CloudFoundryApiDocs.Get("an organization"));
 
-        v2.MapGet("/spaces", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Spaces, ["name", "organization_guid"], e.Space));
-        v2.MapPost("/spaces", (HttpContext c, CfEndpoints e) => e.CreateSpaceAsync(c));
-        v2.MapGet("/spaces/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetAsync(c, CfStore.Spaces, guid, CfApiException.SpaceNotFound, e.Space));
+        v2.MapGet("/spaces", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Spaces, ["name", "organization_guid"], e.Space))
+            .WithMetadata(CloudFoundryApiDocs.List("spaces"));
+        v2.MapPost("/spaces", (HttpContext c, CfEndpoints e) => e.CreateSpaceAsync(c))
+            .WithMetadata(CloudFoundryApiDocs.Create("a space", JsonNode.Parse("""{"name":"my-space","organization_guid":"<org guid>"}""")!));
+        v2.MapGet("/spaces/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetAsync(c, CfStore.Spaces, guid, CfApiException.SpaceNotFound, e.Space))
+            .WithMetadata(CloudFoundryApiDocs.Get("a space"));
 
-        v2.MapGet("/apps", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Apps, ["name", "space_guid"], e.App));
-        v2.MapPost("/apps", (HttpContext c, CfEndpoints e) => e.CreateAppAsync(c));
-        v2.MapGet("/apps/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetAsync(c, CfStore.Apps, guid, CfApiException.AppNotFound, e.App));
-        v2.MapDelete("/apps/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteAppAsync(c, guid));
+        v2.MapGet("/apps", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Apps, ["name", "space_guid"], e.App))
+            .WithMetadata(CloudFoundryApiDocs.List("apps"));
+        v2.MapPost("/apps", (HttpContext c, CfEndpoints e) => e.CreateAppAsync(c))
+            .WithMetadata(CloudFoundryApiDocs.Create("an app", JsonNode.Parse("""{"name":"my-app","space_guid":"<space guid>"}""")!));
+        v2.MapGet("/apps/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetAsync(c, CfStore.Apps, guid, CfApiException.AppNotFound, e.App))
+            .WithMetadata(CloudFoundryApiDocs.Get("an app"));
+        v2.MapDelete("/apps/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteAppAsync(c, guid))
+            .WithMetadata(CloudFoundryApiDocs.Delete("an app"));
         v2.MapGet("/apps/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) => e.ListBindingsOfAsync(c, "app_guid", guid,
-            () => e.Exists(CfStore.Apps, guid) ? null : CfApiException.AppNotFound(guid)));
+            () => e.Exists(CfStore.Apps, guid) ? null : CfApiException.AppNotFound(guid)))
+            .WithMetadata(CloudFoundryApiDocs.List("an app's service bindings"));
 
         v2.MapGet("/user_provided_service_instances", (HttpContext c, CfEndpoints e) =>
-            e.ListAsync(c, CfStore.ServiceInstances, ["name", "space_guid"], e.Instance, CfPresenters.IsUserProvided));
-        v2.MapPost("/user_provided_service_instances", (HttpContext c, CfEndpoints e) => e.CreateUserProvidedAsync(c));
+            e.ListAsync(c, CfStore.ServiceInstances, ["name", "space_guid"], e.Instance, CfPresenters.IsUserProvided))
+            .WithMetadata(CloudFoundryApiDocs.List("user-provided service instances"));
+        v2.MapPost("/user_provided_service_instances", (HttpContext c, CfEndpoints e) => e.CreateUserProvidedAsync(c))
+            .WithMetadata(CloudFoundryApiDocs.Create("a user-provided service instance", JsonNode.Parse("""{"name":"my-db","space_guid":"<space guid>","credentials":{"uri":"mysql://db"}}""")!));
         v2.MapGet("/user_provided_service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
-            e.GetAsync(c, CfStore.ServiceInstances, guid, CfApiException.UserProvidedServiceInstanceNotFound, e.Instance, CfPresenters.IsUserProvided));
-        v2.MapDelete("/user_provided_service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteInstanceAsync(c, guid, userProvided: true));
+            e.GetAsync(c, CfStore.ServiceInstances, guid, CfApiException.UserProvidedServiceInstanceNotFound, e.Instance, CfPresenters.IsUserProvided))
+            .WithMetadata(CloudFoundryApiDocs.Get("a user-provided service instance"));
+        v2.MapDelete("/user_provided_service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteInstanceAsync(c, guid, userProvided: true))
+            .WithMetadata(CloudFoundryApiDocs.Delete("a user-provided service instance"));
         v2.MapGet("/user_provided_service_instances/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) =>
-            e.ListBindingsOfAsync(c, "service_instance_guid", guid, () => e.Exists(CfStore.ServiceInstances, guid) ? null : CfApiException.UserProvidedServiceInstanceNotFound(guid)));
+            e.ListBindingsOfAsync(c, "service_instance_guid", guid, () => e.Exists(CfStore.ServiceInstances, guid) ? null : CfApiException.UserProvidedServiceInstanceNotFound(guid)))
+            .WithMetadata(CloudFoundryApiDocs.List("an instance's service bindings"));
 
         v2.MapGet("/service_instances", (HttpContext c, CfEndpoints e) =>
-            e.ListAsync(c, CfStore.ServiceInstances, ["name", "space_guid", "service_plan_guid"], e.Instance, i => !CfPresenters.IsUserProvided(i)));
-        v2.MapPost("/service_instances", (HttpContext c, CfEndpoints e) => e.CreateManagedAsync(c));
+            e.ListAsync(c, CfStore.ServiceInstances, ["name", "space_guid", "service_plan_guid"], e.Instance, i => !CfPresenters.IsUserProvided(i)))
+            .WithMetadata(CloudFoundryApiDocs.List("managed service instances"));
+        v2.MapPost("/service_instances", (HttpContext c, CfEndpoints e) => e.CreateManagedAsync(c))
+            .WithMetadata(CloudFoundryApiDocs.Create("a managed service instance", JsonNode.Parse("""{"name":"my-db","space_guid":"<space guid>","service_plan_guid":"<plan guid>"}""")!));
         v2.MapGet("/service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
-            e.GetAsync(c, CfStore.ServiceInstances, guid, CfApiException.ServiceInstanceNotFound, e.Instance));
-        v2.MapDelete("/service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteInstanceAsync(c, guid, userProvided: false));
+            e.GetAsync(c, CfStore.ServiceInstances, guid, CfApiException.ServiceInstanceNotFound, e.Instance))
+            .WithMetadata(CloudFoundryApiDocs.Get("a service instance (either kind)"));
+        v2.MapDelete("/service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteInstanceAsync(c, guid, userProvided: false))
+            .WithMetadata(CloudFoundryApiDocs.Delete("a managed service instance"));
         v2.MapGet("/service_instances/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) =>
-            e.ListBindingsOfAsync(c, "service_instance_guid", guid, () => e.Exists(CfStore.ServiceInstances, guid) ? null : CfApiException.ServiceInstanceNotFound(guid)));
+            e.ListBindingsOfAsync(c, "service_instance_guid", guid, () => e.Exists(CfStore.ServiceInstances, guid) ? null : CfApiException.ServiceInstanceNotFound(guid)))
+            .WithMetadata(CloudFoundryApiDocs.List("an instance's service bindings"));
 
-        v2.MapGet("/services", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Services, ["label"], e.Service));
+        v2.MapGet("/services", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Services, ["label"], e.Service))
+            .WithMetadata(CloudFoundryApiDocs.List("services"));
         v2.MapGet("/services/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
-            e.GetAsync(c, CfStore.Services, guid, g => new CfApiException(404, "ServiceNotFound", 120003, $"The service could not be found: {g}"), e.Service));
-        v2.MapGet("/service_plans", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.ServicePlans, ["service_guid"], e.Plan));
+            e.GetAsync(c, CfStore.Services, guid, g => new CfApiException(404, "ServiceNotFound", 120003, $"The service could not be found: {g}"), e.Service))
+            .WithMetadata(CloudFoundryApiDocs.Get("a service"));
+        v2.MapGet("/service_plans", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.ServicePlans, ["service_guid"], e.Plan))
+            .WithMetadata(CloudFoundryApiDocs.List("service plans"));
         v2.MapGet("/service_plans/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
-            e.GetAsync(c, CfStore.ServicePlans, guid, g => new CfApiException(404, "ServicePlanNotFound", 110003, $"The service plan could not be found: {g}"), e.Plan));
+            e.GetAsync(c, CfStore.ServicePlans, guid, g => new CfApiException(404, "ServicePlanNotFound", 110003, $"The service plan could not be found: {g}"), e.Plan))
+            .WithMetadata(CloudFoundryApiDocs.Get("a service plan"));
 
-        v2.MapGet("/service_bindings", (HttpContext c, CfEndpoints e) => e.ListBindingsAsync(c));
-        v2.MapPost("/service_bindings", (HttpContext c, CfEndpoints e) => e.CreateBindingAsync(c));
-        v2.MapGet("/service_bindings/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetBindingAsync(c, guid));
-        v2.MapDelete("/service_bindings/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteBindingAsync(c, guid));
-        v2.MapGet("/service_bindings/{guid}/parameters", (HttpContext c, CfEndpoints e, string guid) => e.BindingParametersAsync(c, guid));
+        v2.MapGet("/service_bindings", (HttpContext c, CfEndpoints e) => e.ListBindingsAsync(c))
+            .WithMetadata(CloudFoundryApiDocs.List("service bindings"));
+        v2.MapPost("/service_bindings", (HttpContext c, CfEndpoints e) => e.CreateBindingAsync(c))
+            .WithMetadata(CloudFoundryApiDocs.CreateBinding);
+        v2.MapGet("/service_bindings/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetBindingAsync(c, guid))
+            .WithMetadata(CloudFoundryApiDocs.GetBinding);
+        v2.MapDelete("/service_bindings/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteBindingAsync(c, guid))
+            .WithMetadata(CloudFoundryApiDocs.DeleteBinding);
+        v2.MapGet("/service_bindings/{guid}/parameters", (HttpContext c, CfEndpoints e, string guid) => e.BindingParametersAsync(c, guid))
+            .WithMetadata(CloudFoundryApiDocs.BindingParameters);
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.Text;
+using BindingServer.Documentation;
 using BindingServer.Storage;
 
 namespace BindingServer.Hosting;
@@ -14,7 +15,7 @@ public static class HealthEndpoints
         foreach (var name in new[] { "healthz", "livez", "readyz" })
         {
             app.MapGet($"/{name}", (HttpContext context, ObjectStore store) => WriteAsync(context, name, store))
-                .ExcludeFromDescription();
+                .WithTags("Health").WithMetadata(ApiDoc.Simple($"Health as the apiserver's /{name} answers it: plain-text ok"));
         }
 
         return app;

@@ -1,3 +1,5 @@
+using BindingServer.Documentation;
+
 namespace BindingServer.Hosting;
 
 /// <summary>A kubeconfig that points kubectl (or any client) at this server; there is no authentication to configure.</summary>
@@ -35,7 +37,7 @@ public static class Kubeconfig
         app.MapGet("/_bindingserver/kubeconfig", (HttpContext context) =>
             Results.Text(For($"{context.Request.Scheme}://{context.Request.Host}"), "application/yaml"))
             .WithTags("BindingServer")
-            .WithSummary("A kubeconfig pointing at this server");
+            .WithMetadata(ApiDoc.Simple("A kubeconfig pointing at this server"));
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Discovery;
 using BindingServer.Kubernetes.Errors;
@@ -63,21 +64,28 @@ public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceH
             var scope = view.ClusterScoped ? "" : "Namespaced";
             var kind = view.OpenShift.Kind;
             group.MapGet(collection, (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace) => h.ListAsync(c, view, @namespace))
-                .WithName($"listAuthorizationOpenshiftIoV1{scope}{kind}");
+                .WithName($"listAuthorizationOpenshiftIoV1{scope}{kind}")
+                .WithMetadata(KubernetesApiDocs.For(view.OpenShift, "list", KubernetesApiDocs.ExampleFor(view.OpenShift)));
             group.MapPost(collection, (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace) => h.CreateAsync(c, view, @namespace))
-                .WithName($"createAuthorizationOpenshiftIoV1{scope}{kind}");
+                .WithName($"createAuthorizationOpenshiftIoV1{scope}{kind}")
+                .WithMetadata(KubernetesApiDocs.For(view.OpenShift, "create", KubernetesApiDocs.ExampleFor(view.OpenShift)));
             group.MapGet($"{collection}/{{name}}", (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace, string name) => h.GetAsync(c, view, @namespace, name))
-                .WithName($"readAuthorizationOpenshiftIoV1{scope}{kind}");
+                .WithName($"readAuthorizationOpenshiftIoV1{scope}{kind}")
+                .WithMetadata(KubernetesApiDocs.For(view.OpenShift, "get", KubernetesApiDocs.ExampleFor(view.OpenShift)));
             group.MapPut($"{collection}/{{name}}", (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace, string name) => h.UpdateAsync(c, view, @namespace, name))
-                .WithName($"replaceAuthorizationOpenshiftIoV1{scope}{kind}");
+                .WithName($"replaceAuthorizationOpenshiftIoV1{scope}{kind}")
+                .WithMetadata(KubernetesApiDocs.For(view.OpenShift, "update", KubernetesApiDocs.ExampleFor(view.OpenShift)));
             group.MapPatch($"{collection}/{{name}}", (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace, string name) => h.PatchAsync(c, view, @namespace, name))
-                .WithName($"patchAuthorizationOpenshiftIoV1{scope}{kind}");
+                .WithName($"patchAuthorizationOpenshiftIoV1{scope}{kind}")
+                .WithMetadata(KubernetesApiDocs.For(view.OpenShift, "patch", KubernetesApiDocs.ExampleFor(view.OpenShift)));
             group.MapDelete($"{collection}/{{name}}", (HttpContext c, OpenShiftAuthorizationEndpoints h, string? @namespace, string name) => h.DeleteAsync(c, view, @namespace, name))
-                .WithName($"deleteAuthorizationOpenshiftIoV1{scope}{kind}");
+                .WithName($"deleteAuthorizationOpenshiftIoV1{scope}{kind}")
+                .WithMetadata(KubernetesApiDocs.For(view.OpenShift, "delete", KubernetesApiDocs.ExampleFor(view.OpenShift)));
             if (!view.ClusterScoped)
             {
                 group.MapGet($"/{plural}", (HttpContext c, OpenShiftAuthorizationEndpoints h) => h.ListAsync(c, view, null))
-                    .WithName($"listAuthorizationOpenshiftIoV1{kind}ForAllNamespaces");
+                    .WithName($"listAuthorizationOpenshiftIoV1{kind}ForAllNamespaces")
+                    .WithMetadata(KubernetesApiDocs.For(view.OpenShift, "list"));
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Discovery;
 using BindingServer.Kubernetes.Errors;
@@ -28,14 +29,23 @@ public static class OpenShiftReviewEndpoints
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
     {
         var group = app.MapGroup($"/apis/{Group}/v1").WithTags($"{Group}/v1");
-        group.MapPost("/subjectaccessreviews", (HttpContext c) => AnswerAsync(c, null, AccessResponse));
-        group.MapPost("/namespaces/{namespace}/localsubjectaccessreviews", (HttpContext c, string @namespace) => AnswerAsync(c, @namespace, AccessResponse));
-        group.MapPost("/resourceaccessreviews", (HttpContext c) => AnswerAsync(c, null, ResourceResponse));
-        group.MapPost("/namespaces/{namespace}/localresourceaccessreviews", (HttpContext c, string @namespace) => AnswerAsync(c, @namespace, ResourceResponse));
-        group.MapPost("/namespaces/{namespace}/selfsubjectrulesreviews", (HttpContext c, string @namespace) => AnswerAsync(c, @namespace, RulesResponse));
-        group.MapPost("/namespaces/{namespace}/subjectrulesreviews", (HttpContext c, string @namespace) => AnswerAsync(c, @namespace, RulesResponse));
+        group.MapPost("/subjectaccessreviews", (Delegate)((HttpContext c) => AnswerAsync(c, null, AccessResponse)))
+            .WithMetadata(ReviewDoc);
+        group.MapPost("/namespaces/{namespace}/localsubjectaccessreviews", (HttpContext c, string @namespace) => AnswerAsync(c, @namespace, AccessResponse))
+            .WithMetadata(ReviewDoc);
+        group.MapPost("/resourceaccessreviews", (Delegate)((HttpContext c) => AnswerAsync(c, null, ResourceResponse)))
+            .WithMetadata(ReviewDoc);
+        group.MapPost("/namespaces/{namespace}/localresourceaccessreviews", (HttpContext c, string @namespace) => AnswerAsync(c, @namespace, ResourceResponse))
+            .WithMetadata(ReviewDoc);
+        group.MapPost("/namespaces/{namespace}/selfsubjectrulesreviews", (HttpContext c, string @namespace) => AnswerAsync(c, @namespace, RulesResponse))
+            .WithMetadata(ReviewDoc);
+        group.MapPost("/namespaces/{namespace}/subjectrulesreviews", (HttpContext c, string @namespace) => AnswerAsync(c, @namespace, RulesResponse))
+            .WithMetadata(ReviewDoc);
         return app;
     }
+
+    private static readonly ApiDoc ReviewDoc = new("An OpenShift access or rules review (everything is allowed: authorization is off)", [],
+        [new(201, "The review's answer", null)]);
 
     private static JsonObject AccessResponse(JsonObject review, string? ns) => new()
     {

@@ -1,3 +1,4 @@
+using BindingServer.Documentation;
 using BindingServer.Kubernetes.Errors;
 
 namespace BindingServer.Kubernetes.Api;
@@ -17,7 +18,8 @@ public static class KubernetesRoutes
                 if (definition.Supports("list"))
                 {
                     group.MapGet($"/{definition.Plural}", (HttpContext c, ListHandlers h) => h.ListAsync(c, definition, null))
-                        .WithName($"list{definition.Kind}ForAllNamespaces");
+                        .WithName($"list{definition.Kind}ForAllNamespaces")
+                        .WithMetadata(KubernetesApiDocs.For(definition, "list"));
                 }
             }
             else
@@ -36,19 +38,22 @@ public static class KubernetesRoutes
         if (definition.Supports("list"))
         {
             group.MapGet(path, (HttpContext c, ListHandlers h, string? @namespace) => h.ListAsync(c, definition, @namespace))
-                .WithName($"list{scope}{definition.Kind}");
+                .WithName($"list{scope}{definition.Kind}")
+                .WithMetadata(KubernetesApiDocs.For(definition, "list", KubernetesApiDocs.ExampleFor(definition)));
         }
 
         if (definition.Supports("create"))
         {
             group.MapPost(path, (HttpContext c, ResourceHandlers h, string? @namespace) => h.CreateAsync(c, definition, @namespace))
-                .WithName($"create{scope}{definition.Kind}");
+                .WithName($"create{scope}{definition.Kind}")
+                .WithMetadata(KubernetesApiDocs.For(definition, "create", KubernetesApiDocs.ExampleFor(definition)));
         }
 
         if (definition.Supports("deletecollection"))
         {
             group.MapDelete(path, (HttpContext c, ResourceHandlers h, string? @namespace) => h.DeleteCollectionAsync(c, definition, @namespace))
-                .WithName($"deletecollection{scope}{definition.Kind}");
+                .WithName($"deletecollection{scope}{definition.Kind}")
+                .WithMetadata(KubernetesApiDocs.For(definition, "deletecollection", KubernetesApiDocs.ExampleFor(definition)));
         }
     }
 
@@ -58,25 +63,29 @@ public static class KubernetesRoutes
         if (definition.Supports("get"))
         {
             group.MapGet(path, (HttpContext c, ResourceHandlers h, string? @namespace, string name) => h.GetAsync(c, definition, @namespace, name))
-                .WithName($"read{scope}{definition.Kind}");
+                .WithName($"read{scope}{definition.Kind}")
+                .WithMetadata(KubernetesApiDocs.For(definition, "get", KubernetesApiDocs.ExampleFor(definition)));
         }
 
         if (definition.Supports("update"))
         {
             group.MapPut(path, (HttpContext c, ResourceHandlers h, string? @namespace, string name) => h.UpdateAsync(c, definition, @namespace, name))
-                .WithName($"replace{scope}{definition.Kind}");
+                .WithName($"replace{scope}{definition.Kind}")
+                .WithMetadata(KubernetesApiDocs.For(definition, "update", KubernetesApiDocs.ExampleFor(definition)));
         }
 
         if (definition.Supports("patch"))
         {
             group.MapPatch(path, (HttpContext c, ResourceHandlers h, string? @namespace, string name) => h.PatchAsync(c, definition, @namespace, name))
-                .WithName($"patch{scope}{definition.Kind}");
+                .WithName($"patch{scope}{definition.Kind}")
+                .WithMetadata(KubernetesApiDocs.For(definition, "patch", KubernetesApiDocs.ExampleFor(definition)));
         }
 
         if (definition.Supports("delete"))
         {
             group.MapDelete(path, (HttpContext c, ResourceHandlers h, string? @namespace, string name) => h.DeleteAsync(c, definition, @namespace, name))
-                .WithName($"delete{scope}{definition.Kind}");
+                .WithName($"delete{scope}{definition.Kind}")
+                .WithMetadata(KubernetesApiDocs.For(definition, "delete", KubernetesApiDocs.ExampleFor(definition)));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Errors;
 
@@ -23,12 +24,19 @@ public static class AccessReviewEndpoints
     public static IEndpointRouteBuilder MapAccessReviews(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup($"/apis/{Group}/v1").WithTags($"{Group}/v1");
-        group.MapPost("/selfsubjectaccessreviews", (HttpContext c) => ReviewAsync(c, "SelfSubjectAccessReview", AccessStatus));
-        group.MapPost("/subjectaccessreviews", (HttpContext c) => ReviewAsync(c, "SubjectAccessReview", AccessStatus));
-        group.MapPost("/namespaces/{namespace}/localsubjectaccessreviews", (HttpContext c) => ReviewAsync(c, "LocalSubjectAccessReview", AccessStatus));
-        group.MapPost("/selfsubjectrulesreviews", (HttpContext c) => ReviewAsync(c, "SelfSubjectRulesReview", RulesStatus));
+        group.MapPost("/selfsubjectaccessreviews", (Delegate)((HttpContext c) => ReviewAsync(c, "SelfSubjectAccessReview", AccessStatus)))
+            .WithMetadata(ReviewDoc);
+        group.MapPost("/subjectaccessreviews", (Delegate)((HttpContext c) => ReviewAsync(c, "SubjectAccessReview", AccessStatus)))
+            .WithMetadata(ReviewDoc);
+        group.MapPost("/namespaces/{namespace}/localsubjectaccessreviews", (Delegate)((HttpContext c) => ReviewAsync(c, "LocalSubjectAccessReview", AccessStatus)))
+            .WithMetadata(ReviewDoc);
+        group.MapPost("/selfsubjectrulesreviews", (Delegate)((HttpContext c) => ReviewAsync(c, "SelfSubjectRulesReview", RulesStatus)))
+            .WithMetadata(ReviewDoc);
         return app;
     }
+
+    private static readonly ApiDoc ReviewDoc = new("Ask whether an action is allowed (always yes: authorization is off)", [],
+        [new(201, "The review with its status", null)]) { RequestSchema = null };
 
     private static JsonObject AccessStatus() => new() { ["allowed"] = true, ["reason"] = "authorization is not enabled on this server" };
 

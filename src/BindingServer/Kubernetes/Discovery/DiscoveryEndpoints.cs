@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
 using Microsoft.Net.Http.Headers;
 
@@ -211,16 +212,18 @@ public static class DiscoveryEndpoints
     {
         app.MapGet("/api", (HttpContext c, DiscoveryDocuments d) =>
             WantsAggregated(c.Request) ? WriteAggregatedAsync(c, d.Aggregated(core: true)) : KubeHttp.WriteNodeAsync(c, 200, d.CoreVersions(ServerAddress(c))))
-            .ExcludeFromDescription();
+            .WithTags("Discovery").WithMetadata(ApiDoc.Simple("Core API versions (aggregated discovery when the Accept header asks for it)"));
         app.MapGet("/apis", (HttpContext c, DiscoveryDocuments d) =>
             WantsAggregated(c.Request) ? WriteAggregatedAsync(c, d.Aggregated(core: false)) : KubeHttp.WriteNodeAsync(c, 200, d.GroupList()))
-            .ExcludeFromDescription();
+            .WithTags("Discovery").WithMetadata(ApiDoc.Simple("API groups (aggregated discovery when the Accept header asks for it)"));
         app.MapGet("/api/{version}", (HttpContext c, DiscoveryDocuments d, string version) =>
-            WriteOrNotFound(c, version == "v1" ? d.ResourceList("", version) : null)).ExcludeFromDescription();
+            WriteOrNotFound(c, version == "v1" ? d.ResourceList("", version) : null))
+            .WithTags("Discovery").WithMetadata(ApiDoc.Simple("The core group's resources"));
         app.MapGet("/apis/{group}", (HttpContext c, DiscoveryDocuments d, string group) => WriteOrNotFound(c, d.Group(group)))
-            .ExcludeFromDescription();
+            .WithTags("Discovery").WithMetadata(ApiDoc.Simple("One API group"));
         app.MapGet("/apis/{group}/{version}", (HttpContext c, DiscoveryDocuments d, string group, string version) =>
-            WriteOrNotFound(c, d.ResourceList(group, version))).ExcludeFromDescription();
+            WriteOrNotFound(c, d.ResourceList(group, version)))
+            .WithTags("Discovery").WithMetadata(ApiDoc.Simple("A group-version's resources"));
         return app;
     }
 

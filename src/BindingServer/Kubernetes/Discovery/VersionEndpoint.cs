@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
 
 namespace BindingServer.Kubernetes.Discovery;
@@ -23,7 +24,8 @@ public static class VersionEndpoint
 
     public static IEndpointRouteBuilder MapVersion(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/version", (HttpContext c) => KubeHttp.WriteNodeAsync(c, 200, Body())).ExcludeFromDescription();
+        app.MapGet("/version", (Delegate)((HttpContext c) => KubeHttp.WriteNodeAsync(c, 200, Body())))
+            .WithTags("Discovery").WithMetadata(ApiDoc.Simple("The emulated Kubernetes version"));
         return app;
     }
 }

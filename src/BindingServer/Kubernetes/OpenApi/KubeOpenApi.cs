@@ -24,14 +24,17 @@ public sealed class KubeOpenApi
     private readonly Lazy<Dictionary<string, (JsonObject Document, string Hash)>> _v3;
     private readonly Lazy<JsonObject> _v2;
 
-    public KubeOpenApi(IEnumerable<ResourceDefinition> served)
+    /// <param name="served">The stored kinds, each with its operations.</param>
+    /// <param name="schemaOnly">Types served by their own handlers (Binding) whose schemas belong in a group-version's document.</param>
+    public KubeOpenApi(IEnumerable<ResourceDefinition> served, IEnumerable<(string GroupVersionPath, Type Type)>? schemaOnly = null)
     {
         var definitions = served.ToList();
+        var extra = (schemaOnly ?? []).ToList();
         _v3 = new(() => definitions.GroupBy(d => d.GroupVersionPath.TrimStart('/')).ToDictionary(
             g => g.Key,
             g =>
             {
-                var document = V3(g.ToList());
+                var document = V3(g.ToList(), extra.Where(e => e.GroupVersionPath.TrimStart('/') == g.Key).Select(e => e.Type));
                 return (document, Hash(document));
             }));
         _v2 = new(() => ToSwagger2(V3(definitions)));
@@ -50,11 +53,16 @@ public sealed class KubeOpenApi
     private static string Hash(JsonObject document) =>
         Convert.ToHexString(SHA512.HashData(Encoding.UTF8.GetBytes(document.ToJsonString(KubeJson.Options))));
 
-    private static JsonObject V3(IReadOnlyList<ResourceDefinition> definitions)
+    private static JsonObject V3(IReadOnlyList<ResourceDefinition> definitions, IEnumerable<Type>? schemaOnly = null)
     {
         var schemas = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
         var paths = new JsonObject();
         AddSharedSchemas(schemas);
+        foreach (var type in schemaOnly ?? [])
+        {
+            AddType(type, schemas);
+        }
+
         foreach (var definition in definitions)
         {
             var name = AddType(definition.ObjectType, schemas);

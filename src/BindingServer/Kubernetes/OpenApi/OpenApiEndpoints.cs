@@ -1,3 +1,4 @@
+using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
 
 namespace BindingServer.Kubernetes.OpenApi;
@@ -6,10 +7,12 @@ public static class OpenApiEndpoints
 {
     public static IEndpointRouteBuilder MapKubernetesOpenApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/openapi/v3", (HttpContext c, KubeOpenApi o) => KubeHttp.WriteNodeAsync(c, 200, o.Index())).ExcludeFromDescription();
+        app.MapGet("/openapi/v3", (HttpContext c, KubeOpenApi o) => KubeHttp.WriteNodeAsync(c, 200, o.Index()))
+            .WithTags("Discovery").WithMetadata(ApiDoc.Simple("Index of the Kubernetes OpenAPI v3 documents (what kubectl reads)"));
         app.MapGet("/openapi/v3/{**groupVersion}", (HttpContext c, KubeOpenApi o, string groupVersion) => WriteGroupVersionAsync(c, o, groupVersion))
-            .ExcludeFromDescription();
-        app.MapGet("/openapi/v2", (HttpContext c, KubeOpenApi o) => WriteV2Async(c, o)).ExcludeFromDescription();
+            .WithTags("Discovery").WithMetadata(ApiDoc.Simple("One group-version's Kubernetes OpenAPI v3 document"));
+        app.MapGet("/openapi/v2", (HttpContext c, KubeOpenApi o) => WriteV2Async(c, o))
+            .WithTags("Discovery").WithMetadata(ApiDoc.Simple("The Kubernetes Swagger 2.0 document"));
         return app;
     }
 

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Errors;
 using BindingServer.Kubernetes.Json;
@@ -189,13 +190,29 @@ public sealed class BindingHandler(ObjectStore store, ResourceCatalog catalog, T
 
     private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
+    private static ApiDoc BindingDoc(string summary) => new(summary,
+        [new("dryRun", "\"All\": check everything, change nothing."), new("fieldManager", "Recorded manager name."), new("pretty", "Indent the answer.")],
+        [
+            new(201, "Bound: a Success Status with code 201", KubernetesApiDocs.Status),
+            new(400, "Name or namespace mismatch, unreadable body", KubernetesApiDocs.Status),
+            new(404, "The pod or the namespace does not exist", KubernetesApiDocs.Status),
+            new(409, "Already assigned, being deleted, gated, or a precondition failed", KubernetesApiDocs.Status),
+            new(500, "Invalid target (the real server answers this with a reasonless 500)", KubernetesApiDocs.Status),
+        ])
+    {
+        RequestSchema = "io.k8s.api.core.v1.Binding",
+        RequestExample = KubernetesApiDocs.ExampleBinding,
+    };
+
     public static IEndpointRouteBuilder MapBindings(IEndpointRouteBuilder app)
     {
         var core = app.MapGroup("/api/v1/namespaces/{namespace}").WithTags("core/v1");
         core.MapPost("/bindings", (HttpContext c, BindingHandler h, string @namespace) => h.PostBindingAsync(c, @namespace, null))
-            .WithName("createNamespacedBinding");
+            .WithName("createNamespacedBinding")
+            .WithMetadata(BindingDoc("Bind a pod to a node (the older collection; the pod is named in the body)"));
         core.MapPost("/pods/{name}/binding", (HttpContext c, BindingHandler h, string @namespace, string name) => h.PostBindingAsync(c, @namespace, name))
-            .WithName("createNamespacedPodBinding");
+            .WithName("createNamespacedPodBinding")
+            .WithMetadata(BindingDoc("Bind a pod to a node"));
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Discovery;
 using BindingServer.Kubernetes.Json;
@@ -16,7 +17,9 @@ public static class CoreSubresources
 
     public static IEndpointRouteBuilder MapCoreSubresources(this IEndpointRouteBuilder app)
     {
-        app.MapPut("/api/v1/namespaces/{name}/finalize", FinalizeAsync).WithTags("core/v1").WithName("replaceNamespaceFinalize");
+        app.MapPut("/api/v1/namespaces/{name}/finalize", FinalizeAsync).WithTags("core/v1").WithName("replaceNamespaceFinalize")
+            .WithMetadata(new ApiDoc("Replace a namespace's spec.finalizers", [],
+                [new(200, "OK", "io.k8s.api.core.v1.Namespace"), new(404, "NotFound", KubernetesApiDocs.Status)]) { RequestSchema = "io.k8s.api.core.v1.Namespace" });
         return app;
     }
 
