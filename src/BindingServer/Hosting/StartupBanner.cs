@@ -12,6 +12,7 @@ public sealed class StartupBanner(IServer server, IHostApplicationLifetime lifet
         {
             var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "(unknown)";
             Console.Out.WriteLine($"BindingServer ready: {address}");
+            Console.Out.WriteLine($"  Swagger UI: {address}/swagger");
             Console.Out.WriteLine($"  kubectl: curl -s {address}/_bindingserver/kubeconfig > kubeconfig.yaml && kubectl --kubeconfig kubeconfig.yaml get clusterrolebindings");
             Console.Out.Flush();
             logger.LogInformation("Listening on {Address}", address);
