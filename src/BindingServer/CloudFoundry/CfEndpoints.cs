@@ -435,15 +435,6 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
 
         var parameters = body["parameters"] as JsonObject;
         var asynchronous = plan?["async_bind"]?.GetValue<bool>() == true;
-        if (asynchronous && service?["bindings_retrievable"]?.GetValue<bool>() != true)
-        {
-            throw CfApiException.BindingInvalid("Could not create asynchronous binding when bindings_retrievable is false.");
-        }
-
-        if (asynchronous && !acceptsIncomplete)
-        {
-            throw CfApiException.AsyncNotAllowed();
-        }
 
         var now = store.Now;
         var record = new JsonObject
@@ -481,6 +472,22 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
             if (nameErrors.Count > 0)
             {
                 throw CfApiException.BindingTaken(string.Join(" ", nameErrors));
+            }
+
+            // Then the broker is asked; nothing is stored when it fails or answers asynchronously when it may not.
+            if (plan?["broker_failure"]?.GetValue<string>() is { } failure)
+            {
+                throw CfApiException.BrokerBindFailure(failure);
+            }
+
+            if (asynchronous && service?["bindings_retrievable"]?.GetValue<bool>() != true)
+            {
+                throw CfApiException.BindingInvalid("Could not create asynchronous binding when bindings_retrievable is false.");
+            }
+
+            if (asynchronous && !acceptsIncomplete)
+            {
+                throw CfApiException.AsyncNotAllowed();
             }
         });
 

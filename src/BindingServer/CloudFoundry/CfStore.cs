@@ -90,6 +90,17 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
         var database = await CreateAsync(Services, Service("fake-db", "A database from the built-in fake broker", bindable: true, retrievable: true));
         await CreateAsync(ServicePlans, Plan("small", database, bindable: null, asynchronousBind: false));
         await CreateAsync(ServicePlans, Plan("async", database, bindable: null, asynchronousBind: true));
+
+        // Plans whose binds the fake broker fails in each way Cloud Controller maps, so clients can test those paths.
+        foreach (var failure in new[] { "server-error", "conflict", "rejected", "unauthorized", "timeout", "unreachable", "requires-app", "async-required", "concurrency" })
+        {
+            var plan = Plan($"fail-{failure}", database, bindable: null, asynchronousBind: false);
+            plan["broker_failure"] = failure;
+            await CreateAsync(ServicePlans, plan);
+        }
+
+        var opaque = await CreateAsync(Services, Service("fake-queue", "Binds asynchronously but cannot show bindings", bindable: true, retrievable: false));
+        await CreateAsync(ServicePlans, Plan("queue-async", opaque, bindable: null, asynchronousBind: true));
         var unbindable = await CreateAsync(Services, Service("fake-dns", "A service whose instances cannot be bound", bindable: false, retrievable: false));
         await CreateAsync(ServicePlans, Plan("standard", unbindable, bindable: null, asynchronousBind: false));
     }

@@ -294,3 +294,79 @@ public sealed class CloudFoundrySignedTokenTests : IClassFixture<CloudFoundrySig
         Assert.Equal(401, expired.Code);
     }
 }
+
+/// <summary>Every broker outcome of the reference's error table, produced by the fake broker's failure plans.</summary>
+public sealed class CloudFoundryBrokerErrorTests(ServerFactory factory) : IClassFixture<ServerFactory>
+{
+    private readonly HttpClient _client = factory.Authorized();
+
+    private async Task<(string App, string Space)> AppAsync(string name)
+    {
+        var space = (await _client.CallAsync(HttpMethod.Get, "/v2/spaces")).Body!["resources"]![0]!["metadata"]!["guid"].Str();
+        var app = (await _client.CallAsync(HttpMethod.Post, "/v2/apps", $$"""{"name":"{{name}}","space_guid":"{{space}}"}""")).Guid();
+        return (app, space);
+    }
+
+    private async Task<string> InstanceAsync(string space, string planName, string service = "fake-db")
+    {
+        var services = (await _client.CallAsync(HttpMethod.Get, "/v2/services")).Body!["resources"]!.AsArray();
+        var serviceGuid = services.Single(s => s!["entity"]!["label"].Str() == service)!["metadata"]!["guid"].Str();
+        var plans = (await _client.CallAsync(HttpMethod.Get, $"/v2/service_plans?q=service_guid:{serviceGuid}")).Body!["resources"]!.AsArray();
+        var plan = plans.Single(p => p!["entity"]!["name"].Str() == planName)!["metadata"]!["guid"].Str();
+        return (await _client.CallAsync(HttpMethod.Post, "/v2/service_instances",
+            $$"""{"name":"{{planName}}-{{Guid.NewGuid():N}}","space_guid":"{{space}}","service_plan_guid":"{{plan}}"}""")).Guid();
+    }
+
+    [Theory]
+    [InlineData("fail-server-error", 502, "CF-ServiceBrokerBadResponse", "Service broker error: fake broker failure", """{"method":"PUT","status":500}""")]
+    [InlineData("fail-conflict", 409, "CF-ServiceBrokerConflict", "Service broker error: fake broker failure", """{"method":"PUT","status":409}""")]
+    [InlineData("fail-rejected", 502, "CF-ServiceBrokerRequestRejected", "Service broker error: fake broker failure", """{"method":"PUT","status":400}""")]
+    [InlineData("fail-unauthorized", 502, "CF-ServiceBrokerApiAuthenticationFailed", "Authentication with the service broker failed. Double-check that the username and password are correct.", """{"method":"PUT","status":401}""")]
+    [InlineData("fail-timeout", 504, "CF-ServiceBrokerApiTimeout", "The request to the service broker timed out", """{"method":"PUT","status":408}""")]
+    [InlineData("fail-unreachable", 502, "CF-ServiceBrokerApiUnreachable", "The service broker could not be reached", """{"uri":"http://fake-broker.invalid/v2/service_instances","method":"PUT"}""")]
+    [InlineData("fail-requires-app", 400, "CF-AppRequired", "This service supports generation of credentials through binding an application only.", """{"method":"PUT","status":422}""")]
+    [InlineData("fail-async-required", 400, "CF-AsyncRequired", "This service plan requires client support for asynchronous service operations.", """{"method":"PUT","status":422}""")]
+    [InlineData("fail-concurrency", 422, "CF-ConcurrencyError", "The service broker could not perform this operation in parallel with other running operations", """{"method":"PUT","status":422}""")]
+    public async Task Broker_failures_map_to_cc_errors(string plan, int status, string errorCode, string description, string http)
+    {
+        var (app, space) = await AppAsync($"app-{plan}");
+        var instance = await InstanceAsync(space, plan);
+
+        var reply = await _client.CallAsync(HttpMethod.Post, "/v2/service_bindings", $$"""{"app_guid":"{{app}}","service_instance_guid":"{{instance}}"}""");
+
+        Assert.Equal(status, reply.Code);
+        Assert.Equal(errorCode, reply.Body!["error_code"].Str());
+        Assert.Equal(10001, reply.Body!["code"]!.GetValue<int>());
+        Assert.Equal(description, reply.Body!["description"].Str());
+        Assert.Equal(http, reply.Body!["http"]!.ToJsonString());
+        Assert.Equal(0, (await _client.CallAsync(HttpMethod.Get, $"/v2/service_bindings?q=app_guid:{app}")).Body!["total_results"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task An_asynchronous_broker_without_retrievable_bindings_is_refused()
+    {
+        var (app, space) = await AppAsync("app-opaque");
+        var instance = await InstanceAsync(space, "queue-async", "fake-queue");
+
+        var reply = await _client.CallAsync(HttpMethod.Post, "/v2/service_bindings?accepts_incomplete=true", $$"""{"app_guid":"{{app}}","service_instance_guid":"{{instance}}"}""");
+
+        Assert.Equal(400, reply.Code);
+        Assert.Equal("""{"description":"The service binding is invalid: Could not create asynchronous binding when bindings_retrievable is false.","error_code":"CF-ServiceBindingInvalid","code":90001}""",
+            reply.Body!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Malformed_bodies_and_non_integer_paging_are_cc_errors()
+    {
+        var invalidJson = await _client.CallAsync(HttpMethod.Post, "/v2/service_bindings", "{not json");
+        var empty = await _client.CallAsync(HttpMethod.Post, "/v2/service_bindings", "");
+        var nonInteger = await _client.CallAsync(HttpMethod.Get, "/v2/service_bindings?page=abc");
+        var tooDeep = await _client.CallAsync(HttpMethod.Get, "/v2/service_bindings?inline-relations-depth=4");
+
+        Assert.Equal((400, "CF-MessageParseError"), (invalidJson.Code, invalidJson.Body!["error_code"].Str()));
+        Assert.StartsWith("Request invalid due to parse error: ", invalidJson.Body!["description"].Str());
+        Assert.Equal("Request invalid due to parse error: Decoded JSON cannot be nil", empty.Body!["description"].Str());
+        Assert.Equal("""{"error_code":"UnknownError","description":"An unknown error occurred.","code":10001}""", nonInteger.Body!.ToJsonString());
+        Assert.Equal("The query parameter is invalid: inline_relations_depth must be <= 3", tooDeep.Body!["description"].Str());
+    }
+}

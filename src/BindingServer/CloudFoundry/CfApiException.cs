@@ -3,16 +3,55 @@ using System.Text.Json.Nodes;
 namespace BindingServer.CloudFoundry;
 
 /// <summary>A Cloud Controller v2 error: HTTP status plus the <c>{description, error_code, code}</c> body.</summary>
-public sealed class CfApiException(int status, string name, int code, string description) : Exception(description)
+public sealed class CfApiException(int status, string name, int code, string description, JsonObject? http = null) : Exception(description)
 {
+    /// <summary>Broker-originated errors say which broker request failed: <c>{method, status}</c> or <c>{uri, method}</c>.</summary>
+    public JsonObject? Http { get; } = http;
+
     public int Status { get; } = status;
     public string ErrorCode { get; } = name == "UnknownError" ? name : "CF-" + name;
     public int Code { get; } = code;
     public string Description { get; } = description;
 
-    public JsonObject Body() => Status == 500 && ErrorCode == "UnknownError"
-        ? new JsonObject { ["error_code"] = ErrorCode, ["description"] = Description, ["code"] = Code }
-        : new JsonObject { ["description"] = Description, ["error_code"] = ErrorCode, ["code"] = Code };
+    public JsonObject Body()
+    {
+        if (Status == 500 && ErrorCode == "UnknownError")
+        {
+            return new JsonObject { ["error_code"] = ErrorCode, ["description"] = Description, ["code"] = Code };
+        }
+
+        var body = new JsonObject { ["description"] = Description, ["error_code"] = ErrorCode, ["code"] = Code };
+        if (Http is not null)
+        {
+            body["http"] = Http.DeepClone();
+        }
+
+        return body;
+    }
+
+    /// <summary>
+    /// What CC answers when the broker's bind fails as <paramref name="failure"/> describes (the fake broker's failure plans);
+    /// all broker errors carry code 10001.
+    /// </summary>
+    public static CfApiException BrokerBindFailure(string failure)
+    {
+        const string brokerSays = "fake broker failure";
+        static JsonObject Put(int status) => new() { ["method"] = "PUT", ["status"] = status };
+        return failure switch
+        {
+            "conflict" => new(409, "ServiceBrokerConflict", 10001, $"Service broker error: {brokerSays}", Put(409)),
+            "rejected" => new(502, "ServiceBrokerRequestRejected", 10001, $"Service broker error: {brokerSays}", Put(400)),
+            "unauthorized" => new(502, "ServiceBrokerApiAuthenticationFailed", 10001,
+                "Authentication with the service broker failed. Double-check that the username and password are correct.", Put(401)),
+            "timeout" => new(504, "ServiceBrokerApiTimeout", 10001, "The request to the service broker timed out", Put(408)),
+            "unreachable" => new(502, "ServiceBrokerApiUnreachable", 10001, "The service broker could not be reached",
+                new JsonObject { ["uri"] = "http://fake-broker.invalid/v2/service_instances", ["method"] = "PUT" }),
+            "requires-app" => new(400, "AppRequired", 10001, "This service supports generation of credentials through binding an application only.", Put(422)),
+            "async-required" => new(400, "AsyncRequired", 10001, "This service plan requires client support for asynchronous service operations.", Put(422)),
+            "concurrency" => new(422, "ConcurrencyError", 10001, "The service broker could not perform this operation in parallel with other running operations", Put(422)),
+            _ => new(502, "ServiceBrokerBadResponse", 10001, $"Service broker error: {brokerSays}", Put(500)),
+        };
+    }
 
     // The entries of cloud_controller_ng's errors/v2.yml this server raises.
     public static CfApiException NotAuthenticated() => new(401, "NotAuthenticated", 10002, "Authentication error");
