@@ -8,17 +8,46 @@ namespace BindingServer.EndToEnd;
 /// <summary>The seed's flow against the real process: an app, a user-provided instance, POST /v2/service_bindings.</summary>
 public sealed class CloudFoundryTests(ServerProcess server) : IClassFixture<ServerProcess>
 {
-    private static string Token()
+    private static string Token(string user, string scopes)
     {
         static string Segment(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-        return $"{Segment("""{"alg":"none"}""")}.{Segment("""{"user_id":"e2e","scope":["cloud_controller.read","cloud_controller.write"]}""")}.c2ln";
+        return $"{Segment("""{"alg":"none"}""")}.{Segment($$"""{"user_id":"{{user}}","scope":[{{scopes}}]}""")}.c2ln";
     }
 
-    private HttpClient Client()
+    private HttpClient Client(string user = "e2e", string scopes = "\"cloud_controller.read\",\"cloud_controller.write\"")
     {
         var client = new HttpClient { BaseAddress = server.BaseAddress };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("bearer", Token());
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("bearer", Token(user, scopes));
         return client;
+    }
+
+    private static async Task<string> CreateAsync(HttpClient client, string path, string body)
+    {
+        using var response = await client.PostAsync(path, new StringContent(body));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await JsonAsync(response))["metadata"]!["guid"]!.GetValue<string>();
+    }
+
+    [Fact]
+    public async Task Outside_the_default_space_binding_needs_the_developer_role()
+    {
+        using var admin = Client("e2e-admin", "\"cloud_controller.admin\"");
+        using var developer = Client("e2e-dev");
+        var org = await CreateAsync(admin, "v2/organizations", """{"name":"e2e-team"}""");
+        var space = await CreateAsync(admin, "v2/spaces", $$"""{"name":"e2e-team-space","organization_guid":"{{org}}"}""");
+        var app = await CreateAsync(admin, "v2/apps", $$"""{"name":"e2e-team-app","space_guid":"{{space}}"}""");
+        var instance = await CreateAsync(admin, "v2/user_provided_service_instances", $$"""{"name":"e2e-team-db","space_guid":"{{space}}"}""");
+        var bind = $$"""{"app_guid":"{{app}}","service_instance_guid":"{{instance}}"}""";
+
+        using var refused = await developer.PostAsync("v2/service_bindings", new StringContent(bind));
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("""{"description":"You are not authorized to perform the requested action","error_code":"CF-NotAuthorized","code":10003}""",
+            (await JsonAsync(refused)).ToJsonString());
+
+        using var granted = await admin.PutAsync($"v2/spaces/{space}/developers/e2e-dev", null);
+        Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
+        using var bound = await developer.PostAsync("v2/service_bindings", new StringContent(bind));
+        Assert.Equal(HttpStatusCode.Created, bound.StatusCode);
     }
 
     private static async Task<JsonNode> JsonAsync(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;

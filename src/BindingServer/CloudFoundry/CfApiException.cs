@@ -57,6 +57,7 @@ public sealed class CfApiException(int status, string name, int code, string des
     public static CfApiException NotAuthenticated() => new(401, "NotAuthenticated", 10002, "Authentication error");
     public static CfApiException InvalidAuthToken() => new(401, "InvalidAuthToken", 1000, "Invalid Auth Token");
     public static CfApiException InsufficientScope() => new(403, "InsufficientScope", 10007, "Your token lacks the necessary scopes to access this resource.");
+    public static CfApiException OrgSuspended() => new(403, "OrgSuspended", 10017, "The organization is suspended");
     public static CfApiException NotAuthorized() => new(403, "NotAuthorized", 10003, "You are not authorized to perform the requested action");
     public static CfApiException RouteNotFound() => new(404, "NotFound", 10000, "Unknown request");
     public static CfApiException MessageParse(string detail) => new(400, "MessageParseError", 1001, $"Request invalid due to parse error: {detail}");

@@ -41,6 +41,14 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
         v2.MapGet("/organizations/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
             e.GetAsync(c, CfStore.Organizations, guid, CfApiException.OrganizationNotFound, e.Organization))
             .WithMetadata(CloudFoundryApiDocs.Get("an organization"));
+        v2.MapPut("/organizations/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.UpdateOrganizationAsync(c, guid))
+            .WithMetadata(CloudFoundryApiDocs.UpdateOrganization);
+        v2.MapPut("/organizations/{guid}/{role:regex(^(users|managers|auditors|billing_managers)$)}/{user}",
+                (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Organizations, guid, role, user, grant: true))
+            .WithMetadata(CloudFoundryApiDocs.GrantRole("an organization"));
+        v2.MapDelete("/organizations/{guid}/{role:regex(^(users|managers|auditors|billing_managers)$)}/{user}",
+                (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Organizations, guid, role, user, grant: false))
+            .WithMetadata(CloudFoundryApiDocs.RevokeRole("an organization"));
 
         v2.MapGet("/spaces", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Spaces, ["name", "organization_guid"], e.Space))
             .WithMetadata(CloudFoundryApiDocs.List("spaces"));
@@ -48,6 +56,12 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
             .WithMetadata(CloudFoundryApiDocs.Create("a space", JsonNode.Parse("""{"name":"my-space","organization_guid":"<org guid>"}""")!));
         v2.MapGet("/spaces/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetAsync(c, CfStore.Spaces, guid, CfApiException.SpaceNotFound, e.Space))
             .WithMetadata(CloudFoundryApiDocs.Get("a space"));
+        v2.MapPut("/spaces/{guid}/{role:regex(^(developers|managers|auditors)$)}/{user}",
+                (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Spaces, guid, role, user, grant: true))
+            .WithMetadata(CloudFoundryApiDocs.GrantRole("a space"));
+        v2.MapDelete("/spaces/{guid}/{role:regex(^(developers|managers|auditors)$)}/{user}",
+                (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Spaces, guid, role, user, grant: false))
+            .WithMetadata(CloudFoundryApiDocs.RevokeRole("a space"));
 
         v2.MapGet("/apps", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Apps, ["name", "space_guid"], e.App))
             .WithMetadata(CloudFoundryApiDocs.List("apps"));
@@ -169,6 +183,71 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
         CfHttp.CheckFields(body, ("name", "String", true));
         var org = await store.CreateAsync(CfStore.Organizations, new JsonObject { ["name"] = Text(body, "name"), ["billing_enabled"] = false, ["status"] = "active" });
         await CfHttp.WriteAsync(context, 201, present.Organization(org), $"/v2/organizations/{Text(org, "guid")}");
+    }
+
+    /// <summary>PUT /v2/organizations/:guid: admins rename or suspend; an org's managers may only rename an active org.</summary>
+    private async Task UpdateOrganizationAsync(HttpContext context, string guid)
+    {
+        var user = Anyone(context);
+        var body = await CfHttp.ReadBodyAsync(context.Request);
+        CfHttp.CheckFields(body, ("name", "String", false), ("status", "String", false));
+        var org = store.Get(CfStore.Organizations, guid) ?? throw CfApiException.OrganizationNotFound(guid);
+        var status = Text(body, "status");
+        var mayChange = user.IsAdmin || (CfRoles.Has(org, "managers", user.Id) && Text(org, "status") == "active" && (status is null || status == Text(org, "status")));
+        if (!mayChange)
+        {
+            throw CfApiException.NotAuthorized();
+        }
+
+        if (status is not null and not ("active" or "suspended"))
+        {
+            throw new CfApiException(400, "OrganizationInvalid", 30001, "The organization info is invalid: status must be active or suspended");
+        }
+
+        var updated = await store.UpdateAsync(CfStore.Organizations, guid, record =>
+        {
+            record["name"] = Text(body, "name") ?? Text(record, "name");
+            record["status"] = status ?? Text(record, "status");
+        }) ?? throw CfApiException.OrganizationNotFound(guid);
+        await CfHttp.WriteAsync(context, 201, present.Organization(updated));
+    }
+
+    /// <summary>
+    /// PUT/DELETE /v2/{organizations|spaces}/:guid/:role/:user_guid. Admins, the org's managers and (for space roles)
+    /// the space's managers may change roles; users are known by the id their tokens carry.
+    /// </summary>
+    private async Task ChangeRoleAsync(HttpContext context, string collection, string guid, string role, string userId, bool grant)
+    {
+        var user = Anyone(context);
+        var isSpace = collection == CfStore.Spaces;
+        var record = store.Get(collection, guid) ?? throw (isSpace ? CfApiException.SpaceNotFound(guid) : CfApiException.OrganizationNotFound(guid));
+        var org = isSpace ? store.Get(CfStore.Organizations, Text(record, "organization_guid")!) : record;
+        var manages = user.IsAdmin || (org is not null && CfRoles.Has(org, "managers", user.Id)) || (isSpace && CfRoles.Has(record, "managers", user.Id));
+        if (!manages)
+        {
+            throw CfApiException.NotAuthorized();
+        }
+
+        CfRoles.CheckNotSuspended(user, org);
+        var updated = await store.UpdateAsync(collection, guid, r =>
+        {
+            if (grant)
+            {
+                CfRoles.Add(r, role, userId);
+            }
+            else
+            {
+                CfRoles.Remove(r, role, userId);
+            }
+        }) ?? throw (isSpace ? CfApiException.SpaceNotFound(guid) : CfApiException.OrganizationNotFound(guid));
+        if (grant)
+        {
+            await CfHttp.WriteAsync(context, 201, isSpace ? present.Space(updated) : present.Organization(updated));
+        }
+        else
+        {
+            await CfHttp.WriteAsync(context, 204, null);
+        }
     }
 
     private async Task CreateSpaceAsync(HttpContext context)
@@ -345,35 +424,69 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
 
     private Task ListBindingsAsync(HttpContext context)
     {
-        Reader(context);
+        var user = Reader(context);
         var query = CfQuery.Parse(context.Request, BindingFilters);
-        return WriteBindingsAsync(context, query, _ => true);
+        return WriteBindingsAsync(context, user, query, _ => true);
     }
 
     private Task ListBindingsOfAsync(HttpContext context, string key, string guid, Func<CfApiException?> missing)
     {
-        Reader(context);
+        var user = Reader(context);
         if (missing() is { } error)
         {
             throw error;
         }
 
         var query = CfQuery.Parse(context.Request, BindingFilters);
-        return WriteBindingsAsync(context, query, b => Text(b, key) == guid);
+        return WriteBindingsAsync(context, user, query, b => Text(b, key) == guid);
     }
 
-    private Task WriteBindingsAsync(HttpContext context, CfQuery query, Func<JsonObject, bool> include)
+    /// <summary>Lists hold only the bindings whose app the user can see; nothing says others exist.</summary>
+    private Task WriteBindingsAsync(HttpContext context, CfUser user, CfQuery query, Func<JsonObject, bool> include)
     {
-        var items = store.List(CfStore.ServiceBindings).Where(include).Where(b => query.Matches(k => Text(b, k))).ToList();
-        return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, b => present.Binding(b, query.Depth)));
+        var items = store.List(CfStore.ServiceBindings).Where(include).Where(b => query.Matches(k => Text(b, k)))
+            .Where(b => AppPlace(Text(b, "app_guid")!) is var (space, org) && CfRoles.Sees(user, space, org)).ToList();
+        return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, b => PresentBinding(user, b, query.Depth)));
+    }
+
+    private JsonObject PresentBinding(CfUser user, JsonObject binding, int depth) =>
+        present.Binding(binding, depth, CfRoles.SeesCredentials(user, AppPlace(Text(binding, "app_guid")!).Space));
+
+    /// <summary>The space and org of an app: what every role check on a binding is made against.</summary>
+    private (JsonObject? Space, JsonObject? Org) AppPlace(string appGuid)
+    {
+        var app = store.Get(CfStore.Apps, appGuid);
+        var space = app is null ? null : store.Get(CfStore.Spaces, Text(app, "space_guid")!);
+        var org = space is null ? null : store.Get(CfStore.Organizations, Text(space, "organization_guid")!);
+        return (space, org);
+    }
+
+    /// <summary>An existing binding the user cannot see is refused with 403, not hidden behind a 404, as CC does.</summary>
+    private JsonObject VisibleBinding(CfUser user, string guid)
+    {
+        var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
+        var (space, org) = AppPlace(Text(binding, "app_guid")!);
+        return CfRoles.Sees(user, space, org) ? binding : throw CfApiException.NotAuthorized();
+    }
+
+    /// <summary>Binding and unbinding need admin or the developer role in the app's space, and an org that is not suspended.</summary>
+    private void CheckMayBind(CfUser user, string appGuid)
+    {
+        var (space, org) = AppPlace(appGuid);
+        if (!CfRoles.IsDeveloper(user, space))
+        {
+            throw CfApiException.NotAuthorized();
+        }
+
+        CfRoles.CheckNotSuspended(user, org);
     }
 
     private Task GetBindingAsync(HttpContext context, string guid)
     {
-        Reader(context);
-        var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
+        var user = Reader(context);
+        var binding = VisibleBinding(user, guid);
         var depth = CfQuery.Parse(context.Request, BindingFilters, refuseOrderBy: false).Depth;
-        return CfHttp.WriteAsync(context, 200, present.Binding(binding, depth));
+        return CfHttp.WriteAsync(context, 200, PresentBinding(user, binding, depth));
     }
 
     private static bool? AcceptsIncomplete(HttpRequest request)
@@ -394,7 +507,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
     /// <summary>POST /v2/service_bindings in CC's order: auth, body, accepts_incomplete, app, instance, bindability, space, locks, duplicates, names, broker.</summary>
     private async Task CreateBindingAsync(HttpContext context)
     {
-        Anyone(context);
+        var user = Anyone(context);
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("parameters", "Hash", false), ("name", "String", false), ("app_guid", "String", true), ("service_instance_guid", "String", true));
         var acceptsIncomplete = AcceptsIncomplete(context.Request) == true;
@@ -402,6 +515,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
         var instanceGuid = Text(body, "service_instance_guid")!;
         var app = store.Get(CfStore.Apps, appGuid) ?? throw CfApiException.AppNotFound(appGuid);
         var instance = store.Get(CfStore.ServiceInstances, instanceGuid) ?? throw CfApiException.ServiceInstanceNotFound(instanceGuid);
+        CheckMayBind(user, appGuid);
         var userProvided = CfPresenters.IsUserProvided(instance);
         var plan = userProvided ? null : store.Get(CfStore.ServicePlans, Text(instance, "service_plan_guid")!);
         var service = plan is null ? null : store.Get(CfStore.Services, Text(plan, "service_guid")!);
@@ -502,8 +616,9 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
 
     private async Task DeleteBindingAsync(HttpContext context, string guid)
     {
-        Anyone(context);
+        var user = Anyone(context);
         var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
+        CheckMayBind(user, Text(binding, "app_guid")!);
         AcceptsIncomplete(context.Request);
         var instance = store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid")!);
         var app = store.Get(CfStore.Apps, Text(binding, "app_guid")!);
@@ -542,8 +657,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
 
     private Task BindingParametersAsync(HttpContext context, string guid)
     {
-        Reader(context);
-        var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
+        var binding = VisibleBinding(Reader(context), guid);
         var instance = store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid")!);
         var plan = instance is null || CfPresenters.IsUserProvided(instance) ? null : store.Get(CfStore.ServicePlans, Text(instance, "service_plan_guid")!);
         var service = plan is null ? null : store.Get(CfStore.Services, Text(plan, "service_guid")!);

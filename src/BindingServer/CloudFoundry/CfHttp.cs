@@ -23,6 +23,8 @@ public sealed record CfUser(string Id, IReadOnlyList<string> Scopes)
 {
     public bool CanRead => Scopes.Any(s => s is "cloud_controller.read" or "cloud_controller.admin" or "cloud_controller.admin_read_only" or "cloud_controller.global_auditor");
     public bool CanWrite => Scopes.Any(s => s is "cloud_controller.write" or "cloud_controller.admin");
+    public bool IsAdmin => Scopes.Contains("cloud_controller.admin");
+    public bool ReadsEverything => Scopes.Any(s => s is "cloud_controller.admin" or "cloud_controller.admin_read_only" or "cloud_controller.global_auditor");
 }
 
 /// <summary>The v2 dialect's wire conventions: request ids, bearer tokens, the error body, envelopes and paging.</summary>

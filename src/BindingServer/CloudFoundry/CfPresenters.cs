@@ -129,7 +129,7 @@ public sealed class CfPresenters(CfStore store)
     });
 
     /// <summary>The binding entity (§4 of the reference), with app and instance inlined from depth 1.</summary>
-    public JsonObject Binding(JsonObject binding, int depth)
+    public JsonObject Binding(JsonObject binding, int depth, bool showCredentials = true)
     {
         var guid = Guid(binding);
         var appGuid = Text(binding, "app_guid")!;
@@ -146,7 +146,7 @@ public sealed class CfPresenters(CfStore store)
         {
             ["app_guid"] = appGuid,
             ["service_instance_guid"] = Text(binding, "service_instance_guid"),
-            ["credentials"] = binding["credentials"]?.DeepClone(),
+            ["credentials"] = showCredentials ? binding["credentials"]?.DeepClone() : new JsonObject { ["redacted_message"] = "[PRIVATE DATA HIDDEN]" },
             ["binding_options"] = new JsonObject(),
             ["gateway_data"] = null,
             ["gateway_name"] = "",

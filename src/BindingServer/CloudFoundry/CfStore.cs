@@ -86,7 +86,9 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
         }
 
         var org = await CreateAsync(Organizations, new JsonObject { ["name"] = "default-org", ["billing_enabled"] = false, ["status"] = "active" });
-        await CreateAsync(Spaces, new JsonObject { ["name"] = "default-space", ["organization_guid"] = org["guid"]!.GetValue<string>(), ["allow_ssh"] = true });
+        await CreateAsync(Spaces, new JsonObject { ["name"] = "default-space", ["organization_guid"] = org["guid"]!.GetValue<string>(), ["allow_ssh"] = true,
+            [CfRoles.OpenToEveryone] = true,
+        });
         var database = await CreateAsync(Services, Service("fake-db", "A database from the built-in fake broker", bindable: true, retrievable: true));
         await CreateAsync(ServicePlans, Plan("small", database, bindable: null, asynchronousBind: false));
         await CreateAsync(ServicePlans, Plan("async", database, bindable: null, asynchronousBind: true));

@@ -43,6 +43,25 @@ public static class CloudFoundryApiDocs
         [new(204, "Deleted", null), new(400, "Bindings exist (CF-AssociationNotEmpty)", Error), Unauthenticated, new(404, "Not found", Error)])
     { Bearer = true };
 
+    public static ApiDoc UpdateOrganization { get; } = new("Rename an organization, or (admins) suspend or reactivate it", [],
+        [new(201, "Updated", Resource), new(400, "Invalid body", Error), Unauthenticated, new(403, "Not an admin or the org's manager (CF-NotAuthorized)", Error),
+            new(404, "Not found", Error)])
+    {
+        Bearer = true,
+        RequestSchema = CreateRequest,
+        RequestExample = JsonNode.Parse("""{"status":"suspended"}"""),
+    };
+
+    public static ApiDoc GrantRole(string where) => new($"Give a user a role in {where}", [],
+        [new(201, "Granted", Resource), Unauthenticated, new(403, "Not an admin or manager (CF-NotAuthorized), or the org is suspended (CF-OrgSuspended)", Error),
+            new(404, "Not found", Error)])
+    { Bearer = true };
+
+    public static ApiDoc RevokeRole(string where) => new($"Take a role in {where} from a user", [],
+        [new(204, "Revoked", null), Unauthenticated, new(403, "Not an admin or manager (CF-NotAuthorized), or the org is suspended (CF-OrgSuspended)", Error),
+            new(404, "Not found", Error)])
+    { Bearer = true };
+
     public static ApiDoc Info { get; } = new("Cloud Controller information (no token needed)", [], [new(200, "OK", null)]);
 
     public static ApiDoc CreateBinding { get; } = new("Bind an app to a service instance",
