@@ -11,6 +11,7 @@ namespace BindingServer.CloudFoundry;
 public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<CloudFoundryOptions> options, TimeProvider clock)
 {
     private static readonly string[] BindingFilters = ["app_guid", "service_instance_guid", "name"];
+    private static readonly string[] UserProvidedFields = ["name", "credentials", "syslog_drain_url", "route_service_url", "tags"];
 
     private CfUser Reader(HttpContext context)
     {
@@ -71,6 +72,8 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
             .WithMetadata(CloudFoundryApiDocs.Get("an app"));
         v2.MapDelete("/apps/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteAppAsync(c, guid))
             .WithMetadata(CloudFoundryApiDocs.Delete("an app"));
+        v2.MapDelete("/apps/{app}/service_bindings/{guid}", (HttpContext c, CfEndpoints e, string app, string guid) => e.DeleteBindingOfAppAsync(c, app, guid))
+            .WithMetadata(CloudFoundryApiDocs.DeleteBindingOfApp);
         v2.MapGet("/apps/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) => e.ListBindingsOfAsync(c, "app_guid", guid,
             () => e.Exists(CfStore.Apps, guid) ? null : CfApiException.AppNotFound(guid)))
             .WithMetadata(CloudFoundryApiDocs.List("an app's service bindings"));
@@ -83,6 +86,8 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
         v2.MapGet("/user_provided_service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) =>
             e.GetAsync(c, CfStore.ServiceInstances, guid, CfApiException.UserProvidedServiceInstanceNotFound, e.Instance, CfPresenters.IsUserProvided))
             .WithMetadata(CloudFoundryApiDocs.Get("a user-provided service instance"));
+        v2.MapPut("/user_provided_service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.UpdateUserProvidedAsync(c, guid))
+            .WithMetadata(CloudFoundryApiDocs.UpdateUserProvided);
         v2.MapDelete("/user_provided_service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteInstanceAsync(c, guid, userProvided: true))
             .WithMetadata(CloudFoundryApiDocs.Delete("a user-provided service instance"));
         v2.MapGet("/user_provided_service_instances/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) =>
@@ -308,19 +313,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
             throw CfApiException.AppNotFound(guid);
         }
 
-        var bindings = store.List(CfStore.ServiceBindings).Where(b => Text(b, "app_guid") == guid).ToList();
-        if (bindings.Count > 0 && context.Request.Query["recursive"] != "true")
-        {
-            throw CfApiException.AssociationNotEmpty("service_bindings", "processes");
-        }
-
-        foreach (var binding in bindings)
-        {
-            await store.DeleteAsync(CfStore.ServiceBindings, Text(binding, "guid")!);
-        }
-
-        await store.DeleteAsync(CfStore.Apps, guid);
-        await CfHttp.WriteAsync(context, 204, null);
+        await DeleteWithBindingsAsync(context, CfStore.Apps, guid, "app_guid", () => CfApiException.AssociationNotEmpty("service_bindings", "processes"));
     }
 
     private async Task CreateUserProvidedAsync(HttpContext context)
@@ -407,19 +400,89 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
             throw userProvided ? CfApiException.UserProvidedServiceInstanceNotFound(guid) : CfApiException.ServiceInstanceNotFound(guid);
         }
 
-        var bindings = store.List(CfStore.ServiceBindings).Where(b => Text(b, "service_instance_guid") == guid).ToList();
-        if (bindings.Count > 0 && context.Request.Query["recursive"] != "true")
-        {
-            throw CfApiException.AssociationNotEmpty("service_bindings", "service instances");
-        }
+        await DeleteWithBindingsAsync(context, CfStore.ServiceInstances, guid, "service_instance_guid",
+            () => CfApiException.AssociationNotEmpty("service_bindings", "service instances"));
+    }
 
-        foreach (var binding in bindings)
+    /// <summary>Deletes an app or instance, and with <c>recursive=true</c> its bindings, all in one transaction.</summary>
+    private async Task DeleteWithBindingsAsync(HttpContext context, string collection, string guid, string bindingKey, Func<CfApiException> notEmpty)
+    {
+        var recursive = context.Request.Query["recursive"] == "true";
+        await store.CommitAsync(() =>
         {
-            await store.DeleteAsync(CfStore.ServiceBindings, Text(binding, "guid")!);
-        }
+            var bindings = store.List(CfStore.ServiceBindings).Where(b => Text(b, bindingKey) == guid).ToList();
+            if (bindings.Count > 0 && !recursive)
+            {
+                throw notEmpty();
+            }
 
-        await store.DeleteAsync(CfStore.ServiceInstances, guid);
+            return bindings.Select(b => (CfStore.ServiceBindings, Text(b, "guid")!, (JsonObject?)null)).Append((collection, guid, null));
+        });
         await CfHttp.WriteAsync(context, 204, null);
+    }
+
+    /// <summary>
+    /// PUT /v2/user_provided_service_instances/:guid: updates the instance and, in the same transaction, copies its
+    /// credentials into every binding and a changed syslog drain URL too, as CC's credential propagation does.
+    /// </summary>
+    private async Task UpdateUserProvidedAsync(HttpContext context, string guid)
+    {
+        var user = Writer(context);
+        var body = await CfHttp.ReadBodyAsync(context.Request);
+        CfHttp.CheckFields(body, ("name", "String", false), ("space_guid", "String", false), ("credentials", "Hash", false),
+            ("syslog_drain_url", "String", false), ("route_service_url", "String", false), ("tags", "Array", false));
+        JsonObject? updated = null;
+        await store.CommitAsync(() =>
+        {
+            var instance = store.Get(CfStore.ServiceInstances, guid);
+            if (instance is null || !CfPresenters.IsUserProvided(instance))
+            {
+                throw CfApiException.UserProvidedServiceInstanceNotFound(guid);
+            }
+
+            var spaceGuid = Text(instance, "space_guid")!;
+            var space = store.Get(CfStore.Spaces, spaceGuid);
+            if (!CfRoles.IsDeveloper(user, space))
+            {
+                throw CfApiException.NotAuthorized();
+            }
+
+            CfRoles.CheckNotSuspended(user, space is null ? null : store.Get(CfStore.Organizations, Text(space, "organization_guid")!));
+            if (Text(body, "space_guid") is { } newSpace && newSpace != spaceGuid)
+            {
+                throw CfApiException.ServiceInstanceInvalid("cannot change space for service instance");
+            }
+
+            if (Text(body, "name") is { } name && name != Text(instance, "name"))
+            {
+                CheckInstanceName(spaceGuid, name);
+            }
+
+            var drainChanged = Text(body, "syslog_drain_url") is { } drain && drain != Text(instance, "syslog_drain_url");
+            foreach (var field in UserProvidedFields)
+            {
+                if (body.ContainsKey(field) && body[field] is not null)
+                {
+                    instance[field] = body[field]!.DeepClone();
+                }
+            }
+
+            updated = instance;
+            var writes = new List<(string, string, JsonObject?)> { (CfStore.ServiceInstances, guid, instance) };
+            foreach (var binding in store.List(CfStore.ServiceBindings).Where(b => Text(b, "service_instance_guid") == guid))
+            {
+                binding["credentials"] = instance["credentials"]?.DeepClone() ?? new JsonObject();
+                if (drainChanged)
+                {
+                    binding["syslog_drain_url"] = instance["syslog_drain_url"]?.DeepClone();
+                }
+
+                writes.Add((CfStore.ServiceBindings, Text(binding, "guid")!, binding));
+            }
+
+            return writes;
+        });
+        await CfHttp.WriteAsync(context, 201, present.Instance(updated!));
     }
 
     private Task ListBindingsAsync(HttpContext context)
@@ -614,12 +677,35 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
         await CfHttp.WriteAsync(context, asynchronous ? 202 : 201, present.Binding(binding, 0), $"/v2/service_bindings/{guid}");
     }
 
-    private async Task DeleteBindingAsync(HttpContext context, string guid)
+    private Task DeleteBindingAsync(HttpContext context, string guid)
     {
         var user = Anyone(context);
         var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
         CheckMayBind(user, Text(binding, "app_guid")!);
-        AcceptsIncomplete(context.Request);
+        return UnbindAsync(context, binding, AcceptsIncomplete(context.Request) == true);
+    }
+
+    /// <summary>
+    /// The deprecated DELETE /v2/apps/:app_guid/service_bindings/:guid: the app's update rights are checked, then the
+    /// binding (found by guid alone, as CC does) is removed synchronously, with a deprecation warning.
+    /// </summary>
+    private Task DeleteBindingOfAppAsync(HttpContext context, string appGuid, string guid)
+    {
+        var user = Anyone(context);
+        if (!Exists(CfStore.Apps, appGuid))
+        {
+            throw CfApiException.AppNotFound(appGuid);
+        }
+
+        CheckMayBind(user, appGuid);
+        var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
+        CfHttp.AddWarning(context.Response, "Endpoint deprecated");
+        return UnbindAsync(context, binding, acceptsIncomplete: false);
+    }
+
+    private async Task UnbindAsync(HttpContext context, JsonObject binding, bool acceptsIncomplete)
+    {
+        var guid = Text(binding, "guid")!;
         var instance = store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid")!);
         var app = store.Get(CfStore.Apps, Text(binding, "app_guid")!);
         if (instance?["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
@@ -635,7 +721,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
         var plan = instance is null || CfPresenters.IsUserProvided(instance) ? null : store.Get(CfStore.ServicePlans, Text(instance, "service_plan_guid")!);
         if (plan?["async_bind"]?.GetValue<bool>() == true)
         {
-            if (AcceptsIncomplete(context.Request) == true)
+            if (acceptsIncomplete)
             {
                 // The fake broker answers the unbind with 202: the binding stays, marked, until the broker finishes.
                 var now = store.Now;

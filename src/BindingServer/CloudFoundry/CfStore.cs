@@ -73,6 +73,24 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
         return result;
     }
 
+    /// <summary>
+    /// Writes several records in one transaction: each named record is stored (with a fresh <c>updated_at</c>) or, when
+    /// null, deleted. <paramref name="decide"/> runs under the store's write lock, so what it reads stays true until the commit.
+    /// </summary>
+    public Task CommitAsync(Func<IEnumerable<(string Collection, string Guid, JsonObject? Record)>> decide) =>
+        store.MutateManyAsync(snapshot => decide().Select(write =>
+        {
+            var key = Prefix(write.Collection) + write.Guid;
+            if (write.Record is null)
+            {
+                var current = snapshot.Get(Prefix(write.Collection), key);
+                return (key, current is null ? Mutation.None : new Mutation.Delete(current.Body));
+            }
+
+            write.Record["updated_at"] = Now;
+            return (key, (Mutation)new Mutation.Put(System.Text.Encoding.UTF8.GetBytes(write.Record.ToJsonString())));
+        }).ToList(), CancellationToken.None);
+
     public Task DeleteAsync(string collection, string guid) =>
         store.MutateAsync(Prefix(collection) + guid, (current, _) => current is null ? Mutation.None : new Mutation.Delete(current.Body),
             dryRun: false, CancellationToken.None);

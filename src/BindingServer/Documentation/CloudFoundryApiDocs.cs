@@ -84,6 +84,19 @@ public static class CloudFoundryApiDocs
         [new(204, "Unbound", null), new(202, "Unbind in progress", Binding), Unauthenticated, new(404, "Not found", Error)])
     { Bearer = true };
 
+    public static ApiDoc DeleteBindingOfApp { get; } = new("Unbind through the app (deprecated: answers X-Cf-Warnings: Endpoint+deprecated)", [],
+        [new(204, "Unbound", null), Unauthenticated, new(403, "Not a developer of the app's space", Error), new(404, "App or binding not found", Error)])
+    { Bearer = true };
+
+    public static ApiDoc UpdateUserProvided { get; } = new("Update a user-provided service instance; its bindings get the new credentials", [],
+        [new(201, "Updated", Resource), new(400, "Invalid body, name taken, or a space change", Error), Unauthenticated,
+            new(403, "Not a developer of the instance's space", Error), new(404, "Not found", Error)])
+    {
+        Bearer = true,
+        RequestSchema = CreateRequest,
+        RequestExample = JsonNode.Parse("""{"credentials":{"uri":"mysql://new-db"},"syslog_drain_url":"syslog://logs.example.com"}"""),
+    };
+
     public static ApiDoc BindingParameters { get; } = new("The parameters the broker holds for a binding", [],
         [new(200, "The parameters object", null), new(400, "Not retrievable (user-provided instance or service without bindings_retrievable)", Error),
             Unauthenticated, new(404, "Not found", Error)])

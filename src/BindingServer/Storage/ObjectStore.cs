@@ -174,7 +174,7 @@ public sealed class ObjectStore : IAsyncDisposable
                 return change;
             }
 
-            await PersistAsync(change, cancellationToken);
+            await PersistAsync([change], cancellationToken);
             var entry = change.Type == ChangeType.Deleted ? null : new StoredEntry(key, revision, change.Body);
             Volatile.Write(ref _snapshot, snapshot.With(resource, key, entry, revision));
             Publish(change);
@@ -192,25 +192,88 @@ public sealed class ObjectStore : IAsyncDisposable
     }
 
     /// <summary>
+    /// Atomic read-modify-write of several keys: <paramref name="decide"/> runs under the write lock against the
+    /// latest committed state and names what to write; all of it commits in one transaction, each change with the
+    /// next revision, or nothing does.
+    /// </summary>
+    public async Task<IReadOnlyList<StoreChange>> MutateManyAsync(Func<Snapshot, IReadOnlyList<(string Key, Mutation Mutation)>> decide,
+        CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            var snapshot = _snapshot;
+            var next = snapshot;
+            var changes = new List<StoreChange>();
+            foreach (var (key, mutation) in decide(snapshot))
+            {
+                var resource = _resourceOfKey(key);
+                var current = next.Get(resource, key);
+                var revision = next.Revision + 1;
+                StoreChange? change = mutation switch
+                {
+                    Mutation.Put put => new StoreChange(revision, current is null ? ChangeType.Added : ChangeType.Modified, key, put.Body, current?.Body),
+                    Mutation.Delete delete when current is not null => new StoreChange(revision, ChangeType.Deleted, key, delete.FinalBody, current.Body),
+                    _ => null,
+                };
+                if (change is null)
+                {
+                    continue;
+                }
+
+                changes.Add(change);
+                next = next.With(resource, key, change.Type == ChangeType.Deleted ? null : new StoredEntry(key, revision, change.Body), revision);
+            }
+
+            if (changes.Count == 0)
+            {
+                return changes;
+            }
+
+            await PersistAsync(changes, cancellationToken);
+            Volatile.Write(ref _snapshot, next);
+            foreach (var change in changes)
+            {
+                Publish(change);
+            }
+
+            if (snapshot.Revision / 1000 != next.Revision / 1000)
+            {
+                await CompactLockedAsync(next.Revision - _options.RetainedRevisions, CancellationToken.None);
+            }
+
+            return changes;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
     /// Commits one change: the object row, the change-log row and the revision counter in one transaction.
     /// This is the hot path of every write, so it uses prepared SQL on the store's connection rather than EF change tracking.
     /// </summary>
-    private async Task PersistAsync(StoreChange change, CancellationToken cancellationToken)
+    private async Task PersistAsync(IReadOnlyList<StoreChange> changes, CancellationToken cancellationToken)
     {
         await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken);
         var statements = _statements ??= new WriteStatements(_connection);
-        statements.Bind(transaction, change);
-        if (change.Type == ChangeType.Deleted)
+        foreach (var change in changes)
         {
-            await statements.DeleteObject.ExecuteNonQueryAsync(cancellationToken);
-        }
-        else
-        {
-            await statements.UpsertObject.ExecuteNonQueryAsync(cancellationToken);
+            statements.Bind(transaction, change);
+            if (change.Type == ChangeType.Deleted)
+            {
+                await statements.DeleteObject.ExecuteNonQueryAsync(cancellationToken);
+            }
+            else
+            {
+                await statements.UpsertObject.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await statements.AppendChange.ExecuteNonQueryAsync(cancellationToken);
+            await statements.SetRevision.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await statements.AppendChange.ExecuteNonQueryAsync(cancellationToken);
-        await statements.SetRevision.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 

@@ -117,6 +117,57 @@ public sealed class CloudFoundryRoleTests(ServerFactory factory) : IClassFixture
     }
 
     [Fact]
+    public async Task Updating_a_user_provided_instance_recopies_credentials_into_its_bindings()
+    {
+        var team = await TeamAsync("propagate");
+        Assert.Equal(201, (await _admin.CallAsync(HttpMethod.Put, $"/v2/spaces/{team.Space}/developers/dev-user")).Code);
+        var binding = (await BindAsync(_developer, team.App, team.Instance)).Guid();
+
+        var updated = await _developer.CallAsync(HttpMethod.Put, $"/v2/user_provided_service_instances/{team.Instance}",
+            """{"credentials":{"password":"rotated"},"syslog_drain_url":"syslog://drain.example.com"}""");
+
+        Assert.Equal(201, updated.Code);
+        Assert.False(updated.Response.Headers.Contains("Location"));
+        Assert.Equal("""{"password":"rotated"}""", updated.Body!["entity"]!["credentials"]!.ToJsonString());
+        var entity = (await _developer.CallAsync(HttpMethod.Get, $"/v2/service_bindings/{binding}")).Body!["entity"]!;
+        Assert.Equal("""{"password":"rotated"}""", entity["credentials"]!.ToJsonString());
+        Assert.Equal("syslog://drain.example.com", entity["syslog_drain_url"].Str());
+
+        var otherSpace = await CreateAsync(_admin, "/v2/spaces", $$"""{"name":"propagate-other","organization_guid":"{{team.Org}}"}""");
+        AssertError(await _developer.CallAsync(HttpMethod.Put, $"/v2/user_provided_service_instances/{team.Instance}", $$"""{"space_guid":"{{otherSpace}}"}"""),
+            400, "CF-ServiceInstanceInvalid", 60003, "The service instance is invalid: cannot change space for service instance");
+        await CreateAsync(_admin, "/v2/user_provided_service_instances", $$"""{"name":"propagate-taken","space_guid":"{{team.Space}}"}""");
+        AssertError(await _developer.CallAsync(HttpMethod.Put, $"/v2/user_provided_service_instances/{team.Instance}", """{"name":"propagate-taken"}"""),
+            400, "CF-ServiceInstanceNameTaken", 60002, "The service instance name is taken: propagate-taken");
+        AssertError(await _stranger.CallAsync(HttpMethod.Put, $"/v2/user_provided_service_instances/{team.Instance}", "{}"),
+            403, "CF-NotAuthorized", 10003, "You are not authorized to perform the requested action");
+        var missing = Guid.NewGuid().ToString();
+        var notFound = await _developer.CallAsync(HttpMethod.Put, $"/v2/user_provided_service_instances/{missing}", "{}");
+        Assert.Equal((404, "CF-UserProvidedServiceInstanceNotFound"), (notFound.Code, notFound.Body!["error_code"].Str()));
+    }
+
+    [Fact]
+    public async Task The_deprecated_unbind_through_the_app_warns()
+    {
+        var team = await TeamAsync("deprecated");
+        var binding = (await BindAsync(_admin, team.App, team.Instance)).Guid();
+
+        AssertError(await _stranger.CallAsync(HttpMethod.Delete, $"/v2/apps/{team.App}/service_bindings/{binding}"), 403, "CF-NotAuthorized", 10003,
+            "You are not authorized to perform the requested action");
+        var missing = Guid.NewGuid().ToString();
+        AssertError(await _admin.CallAsync(HttpMethod.Delete, $"/v2/apps/{missing}/service_bindings/{binding}"), 404, "CF-AppNotFound", 100004,
+            $"The app could not be found: {missing}");
+        AssertError(await _admin.CallAsync(HttpMethod.Delete, $"/v2/apps/{team.App}/service_bindings/{missing}"), 404, "CF-ServiceBindingNotFound", 90004,
+            $"The service binding could not be found: {missing}");
+
+        var deleted = await _admin.CallAsync(HttpMethod.Delete, $"/v2/apps/{team.App}/service_bindings/{binding}");
+        Assert.Equal(204, deleted.Code);
+        Assert.Equal("", deleted.Text);
+        Assert.Equal("Endpoint+deprecated", deleted.Response.Headers.GetValues("X-Cf-Warnings").Single());
+        Assert.Equal(404, (await _admin.CallAsync(HttpMethod.Get, $"/v2/service_bindings/{binding}")).Code);
+    }
+
+    [Fact]
     public async Task Unknown_roles_are_unknown_routes()
     {
         var team = await TeamAsync("unknown-role");

@@ -55,6 +55,43 @@ public sealed class ObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Several_keys_commit_together_with_consecutive_revisions_and_survive_a_restart()
+    {
+        long revision;
+        await using (var store = Open())
+        {
+            await PutAsync(store, "old", "{}");
+            var start = store.Current.Revision;
+            var changes = await store.MutateManyAsync(_ =>
+                [(Prefix + "new", new Mutation.Put(Body("""{"n":1}"""))), (Prefix + "old", new Mutation.Delete(Body("{}"))), (Prefix + "absent", new Mutation.Delete(Body("{}")))],
+                CancellationToken.None);
+
+            Assert.Equal([(start + 1, ChangeType.Added), (start + 2, ChangeType.Deleted)], changes.Select(c => (c.Revision, c.Type)));
+            Assert.Equal(start + 2, store.Current.Revision);
+            revision = store.Current.Revision;
+        }
+
+        await using var reopened = Open();
+        Assert.Equal(revision, reopened.Current.Revision);
+        Assert.NotNull(reopened.Current.Get(Prefix, Prefix + "new"));
+        Assert.Null(reopened.Current.Get(Prefix, Prefix + "old"));
+    }
+
+    [Fact]
+    public async Task Several_keys_whose_decision_throws_write_nothing()
+    {
+        await using var store = Open(inMemory: true);
+        await PutAsync(store, "kept", "{}");
+        var before = store.Current.Revision;
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.MutateManyAsync(
+            _ => throw new InvalidOperationException("refused"), CancellationToken.None));
+
+        Assert.Equal(before, store.Current.Revision);
+        Assert.NotNull(store.Current.Get(Prefix, Prefix + "kept"));
+    }
+
+    [Fact]
     public async Task Dry_runs_compute_the_change_without_committing_it()
     {
         await using var store = Open(inMemory: true);
