@@ -57,6 +57,8 @@ builder.Services.AddSingleton<CfStore>();
 builder.Services.AddSingleton<CfPresenters>();
 builder.Services.AddSingleton<CfEndpoints>();
 builder.Services.AddHostedService<FakeBroker>();
+builder.Services.AddSingleton<CfJobs>();
+builder.Services.AddHostedService(services => services.GetRequiredService<CfJobs>());
 builder.Services.AddApiDocumentation();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(sp => new KubeOpenApi(

@@ -8,7 +8,7 @@ namespace BindingServer.CloudFoundry;
 /// Cloud Controller v2: organizations, spaces, apps, user-provided and managed service instances, the services and
 /// plans of the built-in fake broker, and service bindings, each step in CC's order so the first error matches.
 /// </summary>
-public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<CloudFoundryOptions> options, TimeProvider clock)
+public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs, IOptions<CloudFoundryOptions> options, TimeProvider clock)
 {
     private static readonly string[] BindingFilters = ["app_guid", "service_instance_guid", "name"];
     private static readonly string[] UserProvidedFields = ["name", "credentials", "syslog_drain_url", "route_service_url", "tags"];
@@ -129,6 +129,9 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
             .WithMetadata(CloudFoundryApiDocs.DeleteBinding);
         v2.MapGet("/service_bindings/{guid}/parameters", (HttpContext c, CfEndpoints e, string guid) => e.BindingParametersAsync(c, guid))
             .WithMetadata(CloudFoundryApiDocs.BindingParameters);
+
+        v2.MapGet("/jobs/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetJobAsync(c, guid))
+            .WithMetadata(CloudFoundryApiDocs.GetJob);
         return app;
     }
 
@@ -682,7 +685,26 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
         var user = Anyone(context);
         var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
         CheckMayBind(user, Text(binding, "app_guid")!);
-        return UnbindAsync(context, binding, AcceptsIncomplete(context.Request) == true);
+        var acceptsIncomplete = AcceptsIncomplete(context.Request) == true;
+        if (context.Request.Query["async"] == "true" && !acceptsIncomplete)
+        {
+            return QueueUnbindAsync(context, guid);
+        }
+
+        return UnbindAsync(context, binding, acceptsIncomplete);
+    }
+
+    /// <summary><c>async=true</c>: CC answers 202 with a job (no Location) and unbinds in the background.</summary>
+    private async Task QueueUnbindAsync(HttpContext context, string guid)
+    {
+        var job = await jobs.QueueUnbindAsync(guid);
+        await CfHttp.WriteAsync(context, 202, CfJobs.Present(job));
+    }
+
+    private Task GetJobAsync(HttpContext context, string guid)
+    {
+        Reader(context);
+        return CfHttp.WriteAsync(context, 200, CfJobs.Present(store.Get(CfStore.Jobs, guid)));
     }
 
     /// <summary>
@@ -706,18 +728,12 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, IOptions<Cl
     private async Task UnbindAsync(HttpContext context, JsonObject binding, bool acceptsIncomplete)
     {
         var guid = Text(binding, "guid")!;
+        if (CfJobs.UnbindRefusal(store, binding) is { } refusal)
+        {
+            throw refusal;
+        }
+
         var instance = store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid")!);
-        var app = store.Get(CfStore.Apps, Text(binding, "app_guid")!);
-        if (instance?["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
-        {
-            throw CfApiException.InstanceOperationInProgress(Text(instance, "name")!);
-        }
-
-        if (binding["last_operation"]?["state"]?.GetValue<string>() == "in progress" && binding["last_operation"]?["type"]?.GetValue<string>() != "create")
-        {
-            throw CfApiException.BindingOperationInProgress(app is null ? "" : Text(app, "name")!, instance is null ? "" : Text(instance, "name")!);
-        }
-
         var plan = instance is null || CfPresenters.IsUserProvided(instance) ? null : store.Get(CfStore.ServicePlans, Text(instance, "service_plan_guid")!);
         if (plan?["async_bind"]?.GetValue<bool>() == true)
         {

@@ -128,15 +128,18 @@ public static partial class CfHttp
         }
 
         context.Response.ContentType = ContentType;
-        await context.Response.WriteAsync(body.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        await context.Response.WriteAsync(body.ToJsonString(Wire));
     }
+
+    /// <summary>Ruby's JSON writes quotes, angle brackets and non-ASCII text as they are; so does the v2 dialect.</summary>
+    private static readonly JsonSerializerOptions Wire = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>The error body; CC's error handler appends a newline (route-not-found bodies excepted).</summary>
     public static async Task WriteErrorAsync(HttpContext context, CfApiException error)
     {
         context.Response.StatusCode = error.Status;
         context.Response.ContentType = ContentType;
-        var text = error.Body().ToJsonString();
+        var text = error.Body().ToJsonString(Wire);
         await context.Response.WriteAsync(error.ErrorCode == "CF-NotFound" && error.Code == 10000 ? text : text + "\n");
     }
 

@@ -17,9 +17,10 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
     public const string ServicePlans = "service_plans";
     public const string ServiceInstances = "service_instances";
     public const string ServiceBindings = "service_bindings";
+    public const string Jobs = "jobs";
 
     public static IEnumerable<string> Prefixes { get; } =
-        new[] { Organizations, Spaces, Apps, Services, ServicePlans, ServiceInstances, ServiceBindings }.Select(Prefix).ToList();
+        new[] { Organizations, Spaces, Apps, Services, ServicePlans, ServiceInstances, ServiceBindings, Jobs }.Select(Prefix).ToList();
 
     private static string Prefix(string collection) => $"/cf/{collection}/";
 

@@ -80,8 +80,9 @@ public static class CloudFoundryApiDocs
         [new(200, "OK", Binding), Unauthenticated, new(404, "Not found (CF-ServiceBindingNotFound)", Error)])
     { Bearer = true };
 
-    public static ApiDoc DeleteBinding { get; } = new("Unbind", [new("accepts_incomplete", "true lets the broker unbind asynchronously (202).")],
-        [new(204, "Unbound", null), new(202, "Unbind in progress", Binding), Unauthenticated, new(404, "Not found", Error)])
+    public static ApiDoc DeleteBinding { get; } = new("Unbind",
+        [new("accepts_incomplete", "true lets the broker unbind asynchronously (202)."), new("async", "true queues a background job and answers 202 with it.")],
+        [new(204, "Unbound", null), new(202, "Unbind in progress, or the queued job", Binding), Unauthenticated, new(404, "Not found", Error)])
     { Bearer = true };
 
     public static ApiDoc DeleteBindingOfApp { get; } = new("Unbind through the app (deprecated: answers X-Cf-Warnings: Endpoint+deprecated)", [],
@@ -96,6 +97,10 @@ public static class CloudFoundryApiDocs
         RequestSchema = CreateRequest,
         RequestExample = JsonNode.Parse("""{"credentials":{"uri":"mysql://new-db"},"syslog_drain_url":"syslog://logs.example.com"}"""),
     };
+
+    public static ApiDoc GetJob { get; } = new("A background job (queued, running, failed; finished jobs read back as job \"0\")", [],
+        [new(200, "OK", Resource), Unauthenticated, new(403, "Insufficient scope", Error)])
+    { Bearer = true };
 
     public static ApiDoc BindingParameters { get; } = new("The parameters the broker holds for a binding", [],
         [new(200, "The parameters object", null), new(400, "Not retrievable (user-provided instance or service without bindings_retrievable)", Error),

@@ -59,5 +59,8 @@ public static class Cf
 
     public static string Guid(this Reply reply) => reply.Body!["metadata"]!["guid"]!.GetValue<string>();
 
+    /// <summary>Serializes as the server writes: quotes and angle brackets unescaped.</summary>
+    public static readonly System.Text.Json.JsonSerializerOptions Wire = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string Str(this JsonNode? node) => node?.GetValue<string>() ?? "";
 }

@@ -226,6 +226,7 @@ public sealed class CloudFoundryTests(ServerFactory factory) : IClassFixture<Ser
         Assert.Equal((400, "The query parameter is invalid: foo"), (badKey.Code, badKey.Body!["description"].Str()));
         Assert.Equal("The query parameter is invalid: results_per_page must be <= 100", tooMany.Body!["description"].Str());
         Assert.Equal("The query parameter is invalid: order_direction must be 'asc' or 'desc' but was 'up'", direction.Body!["description"].Str());
+        Assert.Contains("must be 'asc' or 'desc' but was 'up'", direction.Text);
         Assert.Equal((500, "CF-OrderByParameterInvalid", "Cannot order by: name"), (orderBy.Code, orderBy.Body!["error_code"].Str(), orderBy.Body!["description"].Str()));
     }
 
