@@ -64,6 +64,12 @@ public sealed class SwaggerUiBrowserTests(ServerProcess server) : IClassFixture<
     /// <summary>Expands an operation, presses "Try it out", fills path parameters, executes, and returns the status shown.</summary>
     private static async Task<string> TryItOutAsync(IPage page, string method, string path, IDictionary<string, string>? parameters = null, string? shot = null)
     {
+        var tag = page.Locator(".opblock-tag-section").Filter(new LocatorFilterOptions { Has = page.Locator($".opblock-tag[data-tag='{TagOf(path)}']") });
+        if (await tag.GetAttributeAsync("class") is { } classes && !classes.Contains("is-open", StringComparison.Ordinal))
+        {
+            await tag.Locator(".opblock-tag").ClickAsync();
+        }
+
         var operation = page.Locator($".opblock.opblock-{method}").Filter(new LocatorFilterOptions
         {
             Has = page.Locator($".opblock-summary-path[data-path='{path}']"),
@@ -90,6 +96,13 @@ public sealed class SwaggerUiBrowserTests(ServerProcess server) : IClassFixture<
         await operation.Locator(".opblock-summary").ClickAsync();
         return text;
     }
+
+    private static string TagOf(string path) => path switch
+    {
+        _ when path.StartsWith("/v2/", StringComparison.Ordinal) => "Cloud Foundry v2",
+        _ when path.StartsWith("/apis/authorization.openshift.io/v1/", StringComparison.Ordinal) => "authorization.openshift.io/v1",
+        _ => "rbac.authorization.k8s.io/v1",
+    };
 
     [Fact]
     public async Task Try_it_out_creates_and_reads_in_every_family()

@@ -49,6 +49,15 @@ public sealed class CfApiException(int status, string name, int code, string des
             "requires-app" => new(400, "AppRequired", 10001, "This service supports generation of credentials through binding an application only.", Put(422)),
             "async-required" => new(400, "AsyncRequired", 10001, "This service plan requires client support for asynchronous service operations.", Put(422)),
             "concurrency" => new(422, "ConcurrencyError", 10001, "The service broker could not perform this operation in parallel with other running operations", Put(422)),
+            "malformed" => new(502, "ServiceBrokerResponseMalformed", 10001,
+                $"The service broker returned an invalid response: expected valid JSON object in body, broker returned '{brokerSays}'", Put(201)),
+            "syslog-drain" => new(502, "ServiceBrokerInvalidSyslogDrainUrl", 10001,
+                "The service is attempting to stream logs from your application, but is not registered as a logging service. Please contact the service provider.", Put(201)),
+            "volume-mounts" => new(502, "ServiceBrokerInvalidVolumeMounts", 10001,
+                "The service broker returned an invalid response: The service is attempting to supply volume mounts from your application, but is not registered as a volume mount service. Please contact the service provider.",
+                Put(201)),
+            "client-timeout" => new(504, "HttpClientTimeout", 10001, "The request to the service broker timed out",
+                new JsonObject { ["uri"] = "http://fake-broker.invalid/v2/service_instances", ["method"] = "PUT" }),
             _ => new(502, "ServiceBrokerBadResponse", 10001, $"Service broker error: {brokerSays}", Put(500)),
         };
     }
@@ -57,6 +66,7 @@ public sealed class CfApiException(int status, string name, int code, string des
     public static CfApiException NotAuthenticated() => new(401, "NotAuthenticated", 10002, "Authentication error");
     public static CfApiException InvalidAuthToken() => new(401, "InvalidAuthToken", 1000, "Invalid Auth Token");
     public static CfApiException InsufficientScope() => new(403, "InsufficientScope", 10007, "Your token lacks the necessary scopes to access this resource.");
+    public static CfApiException VolumeMountServiceDisabled() => new(403, "VolumeMountServiceDisabled", 60025, "Support for volume mount services is disabled");
     public static CfApiException OrgSuspended() => new(403, "OrgSuspended", 10017, "The organization is suspended");
     public static CfApiException NotAuthorized() => new(403, "NotAuthorized", 10003, "You are not authorized to perform the requested action");
     public static CfApiException RouteNotFound() => new(404, "NotFound", 10000, "Unknown request");

@@ -44,10 +44,10 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             .WithMetadata(CloudFoundryApiDocs.Get("an organization"));
         v2.MapPut("/organizations/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.UpdateOrganizationAsync(c, guid))
             .WithMetadata(CloudFoundryApiDocs.UpdateOrganization);
-        v2.MapPut("/organizations/{guid}/{role:regex(^(users|managers|auditors|billing_managers)$)}/{user}",
+        v2.MapPut("/organizations/{guid}/{role}/{user}",
                 (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Organizations, guid, role, user, grant: true))
             .WithMetadata(CloudFoundryApiDocs.GrantRole("an organization"));
-        v2.MapDelete("/organizations/{guid}/{role:regex(^(users|managers|auditors|billing_managers)$)}/{user}",
+        v2.MapDelete("/organizations/{guid}/{role}/{user}",
                 (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Organizations, guid, role, user, grant: false))
             .WithMetadata(CloudFoundryApiDocs.RevokeRole("an organization"));
 
@@ -57,10 +57,10 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             .WithMetadata(CloudFoundryApiDocs.Create("a space", JsonNode.Parse("""{"name":"my-space","organization_guid":"<org guid>"}""")!));
         v2.MapGet("/spaces/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetAsync(c, CfStore.Spaces, guid, CfApiException.SpaceNotFound, e.Space))
             .WithMetadata(CloudFoundryApiDocs.Get("a space"));
-        v2.MapPut("/spaces/{guid}/{role:regex(^(developers|managers|auditors)$)}/{user}",
+        v2.MapPut("/spaces/{guid}/{role}/{user}",
                 (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Spaces, guid, role, user, grant: true))
             .WithMetadata(CloudFoundryApiDocs.GrantRole("a space"));
-        v2.MapDelete("/spaces/{guid}/{role:regex(^(developers|managers|auditors)$)}/{user}",
+        v2.MapDelete("/spaces/{guid}/{role}/{user}",
                 (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Spaces, guid, role, user, grant: false))
             .WithMetadata(CloudFoundryApiDocs.RevokeRole("a space"));
 
@@ -226,8 +226,13 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
     /// </summary>
     private async Task ChangeRoleAsync(HttpContext context, string collection, string guid, string role, string userId, bool grant)
     {
-        var user = Anyone(context);
         var isSpace = collection == CfStore.Spaces;
+        if (!(isSpace ? CfRoles.SpaceRoles : CfRoles.OrganizationRoles).Contains(role))
+        {
+            throw CfApiException.RouteNotFound();
+        }
+
+        var user = Anyone(context);
         var record = store.Get(collection, guid) ?? throw (isSpace ? CfApiException.SpaceNotFound(guid) : CfApiException.OrganizationNotFound(guid));
         var org = isSpace ? store.Get(CfStore.Organizations, Text(record, "organization_guid")!) : record;
         var manages = user.IsAdmin || (org is not null && CfRoles.Has(org, "managers", user.Id)) || (isSpace && CfRoles.Has(record, "managers", user.Id));
@@ -591,6 +596,12 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             throw CfApiException.Unbindable();
         }
 
+        var volumeService = service?["requires"] is JsonArray requires && requires.Any(r => r?.GetValue<string>() == "volume_mount");
+        if (volumeService && !options.Value.VolumeServicesEnabled)
+        {
+            throw CfApiException.VolumeMountServiceDisabled();
+        }
+
         if (Text(instance, "space_guid") != Text(app, "space_guid"))
         {
             throw CfApiException.BindingTaken("VCAP::CloudController::ServiceBindingCreate::SpaceMismatch");
@@ -640,6 +651,10 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         {
             record["credentials"] = FakeBroker.Credentials(instanceGuid);
             record["syslog_drain_url"] = null;
+            if (volumeService)
+            {
+                record["volume_mounts"] = FakeBroker.VolumeMounts(instanceGuid);
+            }
         }
 
         var binding = await store.CreateAsync(CfStore.ServiceBindings, record, () =>

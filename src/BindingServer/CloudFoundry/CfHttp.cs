@@ -16,6 +16,9 @@ public sealed class CloudFoundryOptions
 
     /// <summary>How long an asynchronous binding stays "in progress" before the fake broker finishes it.</summary>
     public double AsyncOperationSeconds { get; set; } = 1;
+
+    /// <summary>CC's <c>volume_services_enabled</c>, off by default as there: binding a volume service is then refused.</summary>
+    public bool VolumeServicesEnabled { get; set; }
 }
 
 /// <summary>The caller, as Cloud Controller reads it from the bearer token.</summary>

@@ -113,7 +113,8 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
         await CreateAsync(ServicePlans, Plan("async", database, bindable: null, asynchronousBind: true));
 
         // Plans whose binds the fake broker fails in each way Cloud Controller maps, so clients can test those paths.
-        foreach (var failure in new[] { "server-error", "conflict", "rejected", "unauthorized", "timeout", "unreachable", "requires-app", "async-required", "concurrency" })
+        foreach (var failure in new[] { "server-error", "conflict", "rejected", "unauthorized", "timeout", "unreachable", "requires-app", "async-required", "concurrency",
+                     "malformed", "syslog-drain", "volume-mounts", "client-timeout" })
         {
             var plan = Plan($"fail-{failure}", database, bindable: null, asynchronousBind: false);
             plan["broker_failure"] = failure;
@@ -124,6 +125,9 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
         await CreateAsync(ServicePlans, Plan("queue-async", opaque, bindable: null, asynchronousBind: true));
         var unbindable = await CreateAsync(Services, Service("fake-dns", "A service whose instances cannot be bound", bindable: false, retrievable: false));
         await CreateAsync(ServicePlans, Plan("standard", unbindable, bindable: null, asynchronousBind: false));
+        var volumes = Service("fake-nfs", "A volume service: binding it needs CloudFoundry:VolumeServicesEnabled", bindable: true, retrievable: false);
+        volumes["requires"] = new JsonArray("volume_mount");
+        await CreateAsync(ServicePlans, Plan("nfs", await CreateAsync(Services, volumes), bindable: null, asynchronousBind: false));
     }
 
     private static JsonObject Service(string label, string description, bool bindable, bool retrievable) => new()

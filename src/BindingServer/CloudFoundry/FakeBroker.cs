@@ -17,6 +17,10 @@ public sealed class FakeBroker(CfStore store, IOptions<CloudFoundryOptions> opti
         ["password"] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12)),
     };
 
+    /// <summary>The mount a volume service's broker hands out, reduced to the keys CC keeps.</summary>
+    public static JsonArray VolumeMounts(string instanceGuid) =>
+        [new JsonObject { ["container_dir"] = $"/var/vcap/data/{instanceGuid}", ["mode"] = "rw", ["device_type"] = "shared" }];
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200), clock);

@@ -45,6 +45,10 @@ public static class ApiDocumentation
             ui.SwaggerEndpoint(DocumentPath, "BindingServer");
             ui.RoutePrefix = "swagger";
             ui.DocumentTitle = "BindingServer";
+
+            // Tags start closed: the Kubernetes families hold hundreds of operations, and opening every tag at once
+            // leaves the page busy rendering them.
+            ui.DocExpansion(Swashbuckle.AspNetCore.SwaggerUI.DocExpansion.None);
         });
         return app;
     }

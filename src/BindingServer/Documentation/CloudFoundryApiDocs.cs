@@ -98,7 +98,7 @@ public static class CloudFoundryApiDocs
         RequestExample = JsonNode.Parse("""{"credentials":{"uri":"mysql://new-db"},"syslog_drain_url":"syslog://logs.example.com"}"""),
     };
 
-    public static ApiDoc GetJob { get; } = new("A background job (queued, running, failed; finished jobs read back as job \"0\")", [],
+    public static ApiDoc GetJob { get; } = new("Get a background job: queued, running or failed; a finished job reads back as job 0", [],
         [new(200, "OK", Resource), Unauthenticated, new(403, "Insufficient scope", Error)])
     { Bearer = true };
 

@@ -328,6 +328,16 @@ public sealed class CloudFoundryBrokerErrorTests(ServerFactory factory) : IClass
     [InlineData("fail-requires-app", 400, "CF-AppRequired", "This service supports generation of credentials through binding an application only.", """{"method":"PUT","status":422}""")]
     [InlineData("fail-async-required", 400, "CF-AsyncRequired", "This service plan requires client support for asynchronous service operations.", """{"method":"PUT","status":422}""")]
     [InlineData("fail-concurrency", 422, "CF-ConcurrencyError", "The service broker could not perform this operation in parallel with other running operations", """{"method":"PUT","status":422}""")]
+    [InlineData("fail-malformed", 502, "CF-ServiceBrokerResponseMalformed",
+        "The service broker returned an invalid response: expected valid JSON object in body, broker returned 'fake broker failure'", """{"method":"PUT","status":201}""")]
+    [InlineData("fail-syslog-drain", 502, "CF-ServiceBrokerInvalidSyslogDrainUrl",
+        "The service is attempting to stream logs from your application, but is not registered as a logging service. Please contact the service provider.",
+        """{"method":"PUT","status":201}""")]
+    [InlineData("fail-volume-mounts", 502, "CF-ServiceBrokerInvalidVolumeMounts",
+        "The service broker returned an invalid response: The service is attempting to supply volume mounts from your application, but is not registered as a volume mount service. Please contact the service provider.",
+        """{"method":"PUT","status":201}""")]
+    [InlineData("fail-client-timeout", 504, "CF-HttpClientTimeout", "The request to the service broker timed out",
+        """{"uri":"http://fake-broker.invalid/v2/service_instances","method":"PUT"}""")]
     public async Task Broker_failures_map_to_cc_errors(string plan, int status, string errorCode, string description, string http)
     {
         var (app, space) = await AppAsync($"app-{plan}");
@@ -341,6 +351,19 @@ public sealed class CloudFoundryBrokerErrorTests(ServerFactory factory) : IClass
         Assert.Equal(description, reply.Body!["description"].Str());
         Assert.Equal(http, reply.Body!["http"]!.ToJsonString());
         Assert.Equal(0, (await _client.CallAsync(HttpMethod.Get, $"/v2/service_bindings?q=app_guid:{app}")).Body!["total_results"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Volume_services_are_refused_while_disabled_as_by_default_in_cc()
+    {
+        var (app, space) = await AppAsync("app-nfs");
+        var instance = await InstanceAsync(space, "nfs", "fake-nfs");
+
+        var reply = await _client.CallAsync(HttpMethod.Post, "/v2/service_bindings", $$"""{"app_guid":"{{app}}","service_instance_guid":"{{instance}}"}""");
+
+        Assert.Equal(403, reply.Code);
+        Assert.Equal("""{"description":"Support for volume mount services is disabled","error_code":"CF-VolumeMountServiceDisabled","code":60025}""",
+            reply.Body!.ToJsonString());
     }
 
     [Fact]
@@ -369,5 +392,36 @@ public sealed class CloudFoundryBrokerErrorTests(ServerFactory factory) : IClass
         Assert.Equal("Request invalid due to parse error: Decoded JSON cannot be nil", empty.Body!["description"].Str());
         Assert.Equal("""{"error_code":"UnknownError","description":"An unknown error occurred.","code":10001}""", nonInteger.Body!.ToJsonString());
         Assert.Equal("The query parameter is invalid: inline_relations_depth must be <= 3", tooDeep.Body!["description"].Str());
+    }
+}
+
+public sealed class CloudFoundryVolumeServiceTests(CloudFoundryVolumeServiceTests.VolumesEnabledFactory factory)
+    : IClassFixture<CloudFoundryVolumeServiceTests.VolumesEnabledFactory>
+{
+    public sealed class VolumesEnabledFactory : ServerFactory
+    {
+        protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+        {
+            base.ConfigureWebHost(builder);
+            builder.UseSetting("CloudFoundry:VolumeServicesEnabled", "true");
+        }
+    }
+
+    [Fact]
+    public async Task With_volume_services_enabled_the_binding_carries_the_mount()
+    {
+        var client = factory.Authorized();
+        var space = (await client.CallAsync(HttpMethod.Get, "/v2/spaces")).Body!["resources"]![0]!["metadata"]!["guid"].Str();
+        var plan = (await client.CallAsync(HttpMethod.Get, "/v2/service_plans")).Body!["resources"]!.AsArray()
+            .Single(p => p!["entity"]!["name"].Str() == "nfs")!["metadata"]!["guid"].Str();
+        var app = (await client.CallAsync(HttpMethod.Post, "/v2/apps", $$"""{"name":"nfs-app","space_guid":"{{space}}"}""")).Guid();
+        var instance = (await client.CallAsync(HttpMethod.Post, "/v2/service_instances",
+            $$"""{"name":"nfs-share","space_guid":"{{space}}","service_plan_guid":"{{plan}}"}""")).Guid();
+
+        var reply = await client.CallAsync(HttpMethod.Post, "/v2/service_bindings", $$"""{"app_guid":"{{app}}","service_instance_guid":"{{instance}}"}""");
+
+        Assert.Equal(201, reply.Code);
+        Assert.Equal($$"""[{"container_dir":"/var/vcap/data/{{instance}}","mode":"rw","device_type":"shared"}]""",
+            reply.Body!["entity"]!["volume_mounts"]!.ToJsonString());
     }
 }
