@@ -13,7 +13,7 @@ namespace BindingServer.Kubernetes.Api;
 public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<ListHandlers> logger)
 {
     /// <summary>How often an idle watch that allows bookmarks is sent one.</summary>
-    public static TimeSpan BookmarkInterval { get; set; } = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(60);
 
     public static string ScopePrefix(ResourceDefinition definition, string? ns) =>
         definition.Namespaced && !string.IsNullOrEmpty(ns) ? $"{definition.KeyPrefix}{ns}/" : definition.KeyPrefix;
