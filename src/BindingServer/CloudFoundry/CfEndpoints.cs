@@ -44,12 +44,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             .WithMetadata(CloudFoundryApiDocs.Get("an organization"));
         v2.MapPut("/organizations/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.UpdateOrganizationAsync(c, guid))
             .WithMetadata(CloudFoundryApiDocs.UpdateOrganization);
-        v2.MapPut("/organizations/{guid}/{role}/{user}",
-                (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Organizations, guid, role, user, grant: true))
-            .WithMetadata(CloudFoundryApiDocs.GrantRole("an organization"));
-        v2.MapDelete("/organizations/{guid}/{role}/{user}",
-                (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Organizations, guid, role, user, grant: false))
-            .WithMetadata(CloudFoundryApiDocs.RevokeRole("an organization"));
+        MapRoles(v2, CfStore.Organizations, "an organization");
 
         v2.MapGet("/spaces", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Spaces, ["name", "organization_guid"], e.Space))
             .WithMetadata(CloudFoundryApiDocs.List("spaces"));
@@ -57,12 +52,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             .WithMetadata(CloudFoundryApiDocs.Create("a space", JsonNode.Parse("""{"name":"my-space","organization_guid":"<org guid>"}""")!));
         v2.MapGet("/spaces/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetAsync(c, CfStore.Spaces, guid, CfApiException.SpaceNotFound, e.Space))
             .WithMetadata(CloudFoundryApiDocs.Get("a space"));
-        v2.MapPut("/spaces/{guid}/{role}/{user}",
-                (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Spaces, guid, role, user, grant: true))
-            .WithMetadata(CloudFoundryApiDocs.GrantRole("a space"));
-        v2.MapDelete("/spaces/{guid}/{role}/{user}",
-                (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, CfStore.Spaces, guid, role, user, grant: false))
-            .WithMetadata(CloudFoundryApiDocs.RevokeRole("a space"));
+        MapRoles(v2, CfStore.Spaces, "a space");
 
         v2.MapGet("/apps", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Apps, ["name", "space_guid"], e.App))
             .WithMetadata(CloudFoundryApiDocs.List("apps"));
@@ -133,6 +123,17 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         v2.MapGet("/jobs/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.GetJobAsync(c, guid))
             .WithMetadata(CloudFoundryApiDocs.GetJob);
         return app;
+    }
+
+    /// <summary>PUT and DELETE /v2/{organizations|spaces}/:guid/:role/:user_guid.</summary>
+    private static void MapRoles(IEndpointRouteBuilder v2, string collection, string what)
+    {
+        v2.MapPut($"/{collection}/{{guid}}/{{role}}/{{user}}",
+                (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, collection, guid, role, user, grant: true))
+            .WithMetadata(CloudFoundryApiDocs.GrantRole(what));
+        v2.MapDelete($"/{collection}/{{guid}}/{{role}}/{{user}}",
+                (HttpContext c, CfEndpoints e, string guid, string role, string user) => e.ChangeRoleAsync(c, collection, guid, role, user, grant: false))
+            .WithMetadata(CloudFoundryApiDocs.RevokeRole(what));
     }
 
     private JsonObject Organization(JsonObject r) => present.Organization(r);
