@@ -383,6 +383,10 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
 
         var name = Text(body, "name")!;
         var now = store.Now;
+
+        // The fake broker provisions its asynchronous plans asynchronously when the client allows it, as OSB brokers may.
+        var plan = store.Get(CfStore.ServicePlans, Text(body, "service_plan_guid")!)!;
+        var provisionAsync = AcceptsIncomplete(context.Request) == true && plan["async_bind"]?.GetValue<bool>() == true;
         var instance = await store.CreateAsync(CfStore.ServiceInstances, new JsonObject
         {
             ["type"] = "managed_service_instance",
@@ -394,10 +398,10 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             ["parameters"] = body["parameters"]?.DeepClone(),
             ["last_operation"] = new JsonObject
             {
-                ["type"] = "create", ["state"] = "succeeded", ["description"] = "", ["updated_at"] = now, ["created_at"] = now,
+                ["type"] = "create", ["state"] = provisionAsync ? "in progress" : "succeeded", ["description"] = "", ["updated_at"] = now, ["created_at"] = now,
             },
         }, () => CheckInstanceName(spaceGuid, name));
-        await CfHttp.WriteAsync(context, 201, present.Instance(instance), CfPresenters.InstanceUrl(instance));
+        await CfHttp.WriteAsync(context, provisionAsync ? 202 : 201, present.Instance(instance), CfPresenters.InstanceUrl(instance));
     }
 
     private async Task DeleteInstanceAsync(HttpContext context, string guid, bool userProvided)

@@ -6,7 +6,8 @@ namespace BindingServer.CloudFoundry;
 
 /// <summary>
 /// The built-in service broker behind the seeded services: synchronous plans answer a bind with credentials at
-/// once; asynchronous plans leave the binding "in progress" and finish it after <c>CloudFoundry:AsyncOperationSeconds</c>.
+/// once; asynchronous plans leave the binding (and, when the client accepts it, the instance being provisioned)
+/// "in progress" and finish it after <c>CloudFoundry:AsyncOperationSeconds</c>.
 /// </summary>
 public sealed class FakeBroker(CfStore store, IOptions<CloudFoundryOptions> options, TimeProvider clock) : BackgroundService
 {
@@ -21,6 +22,10 @@ public sealed class FakeBroker(CfStore store, IOptions<CloudFoundryOptions> opti
     public static JsonArray VolumeMounts(string instanceGuid) =>
         [new JsonObject { ["container_dir"] = $"/var/vcap/data/{instanceGuid}", ["mode"] = "rw", ["device_type"] = "shared" }];
 
+    private static bool IsDue(JsonNode? operation, DateTimeOffset due) =>
+        operation?["state"]?.GetValue<string>() == "in progress" &&
+        DateTimeOffset.Parse(operation["updated_at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) <= due;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200), clock);
@@ -29,16 +34,24 @@ public sealed class FakeBroker(CfStore store, IOptions<CloudFoundryOptions> opti
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 var due = clock.GetUtcNow().AddSeconds(-options.Value.AsyncOperationSeconds);
+                foreach (var instance in store.List(CfStore.ServiceInstances).Where(i => IsDue(i["last_operation"], due)))
+                {
+                    await store.UpdateAsync(CfStore.ServiceInstances, instance["guid"]!.GetValue<string>(), record =>
+                    {
+                        record["last_operation"]!["state"] = "succeeded";
+                        record["last_operation"]!["updated_at"] = store.Now;
+                    });
+                }
+
                 foreach (var binding in store.List(CfStore.ServiceBindings))
                 {
                     var operation = binding["last_operation"];
-                    if (operation?["state"]?.GetValue<string>() != "in progress" ||
-                        DateTimeOffset.Parse(operation["updated_at"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture) > due)
+                    if (!IsDue(operation, due))
                     {
                         continue;
                     }
 
-                    if (operation["type"]?.GetValue<string>() == "delete")
+                    if (operation!["type"]?.GetValue<string>() == "delete")
                     {
                         await store.DeleteAsync(CfStore.ServiceBindings, binding["guid"]!.GetValue<string>());
                         continue;

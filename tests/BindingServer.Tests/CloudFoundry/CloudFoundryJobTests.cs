@@ -87,6 +87,32 @@ public sealed class CloudFoundryJobTests(CloudFoundryJobTests.SlowBrokerFactory 
     }
 
     [Fact]
+    public async Task An_instance_still_being_provisioned_cannot_be_bound()
+    {
+        var space = await GuidOfFirstAsync("/v2/spaces");
+        var plan = await GuidOfFirstAsync("/v2/service_plans", p => p["entity"]!["name"].Str() == "async");
+        var app = await CreateAsync("/v2/apps", $$"""{"name":"early-app","space_guid":"{{space}}"}""");
+        var provisioning = await _client.CallAsync(HttpMethod.Post, "/v2/service_instances?accepts_incomplete=true",
+            $$"""{"name":"early-db","space_guid":"{{space}}","service_plan_guid":"{{plan}}"}""");
+        Assert.Equal(202, provisioning.Code);
+        Assert.Equal("in progress", provisioning.Body!["entity"]!["last_operation"]!["state"].Str());
+
+        var refused = await _client.CallAsync(HttpMethod.Post, "/v2/service_bindings", $$"""{"app_guid":"{{app}}","service_instance_guid":"{{provisioning.Guid()}}"}""");
+
+        Assert.Equal(409, refused.Code);
+        Assert.Equal("""{"description":"An operation for service instance early-db is in progress.","error_code":"CF-AsyncServiceInstanceOperationInProgress","code":60016}""",
+            refused.Body!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task A_user_provided_instance_in_an_unknown_space_is_an_invalid_relation()
+    {
+        var reply = await _client.CallAsync(HttpMethod.Post, "/v2/user_provided_service_instances", """{"name":"lost-db","space_guid":"no-such-space"}""");
+        Assert.Equal(400, reply.Code);
+        Assert.Equal("""{"description":"Could not find Space with guid: no-such-space","error_code":"CF-InvalidRelation","code":1002}""", reply.Body!.ToJsonString());
+    }
+
+    [Fact]
     public async Task Jobs_need_the_read_scope()
     {
         var noScope = await factory.Authorized(Cf.Token(scopes: ["cloud_controller.write"])).CallAsync(HttpMethod.Get, $"/v2/jobs/{Guid.NewGuid()}");

@@ -166,6 +166,25 @@ public sealed class CloudFoundryTests(ServerFactory factory) : IClassFixture<Ser
     }
 
     [Fact]
+    public async Task Asynchronous_provisioning_finishes_and_the_instance_can_then_be_bound()
+    {
+        var app = await AppAsync("late-app");
+        var provisioning = await _client.CallAsync(HttpMethod.Post, "/v2/service_instances?accepts_incomplete=true",
+            $$"""{"name":"late-db","space_guid":"{{await SpaceAsync()}}","service_plan_guid":"{{await PlanAsync("async")}}"}""");
+        Assert.Equal(202, provisioning.Code);
+
+        var state = "";
+        for (var attempt = 0; attempt < 100 && state != "succeeded"; attempt++)
+        {
+            await Task.Delay(100);
+            state = (await _client.CallAsync(HttpMethod.Get, $"/v2/service_instances/{provisioning.Guid()}")).Body!["entity"]!["last_operation"]!["state"].Str();
+        }
+
+        Assert.Equal("succeeded", state);
+        Assert.Equal(201, (await BindAsync(app, provisioning.Guid())).Code);
+    }
+
+    [Fact]
     public async Task Create_checks_in_cc_order()
     {
         var app = await AppAsync("order-app");
