@@ -82,6 +82,7 @@ app.UseMiddleware<CfErrorMiddleware>();
 app.UseApiDocumentation();
 app.MapHealth();
 app.MapKubeconfig();
+app.MapAdmin();
 app.MapVersion();
 app.MapDiscovery();
 app.MapAccessReviews();

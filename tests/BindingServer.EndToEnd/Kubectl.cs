@@ -10,6 +10,8 @@ public sealed class Kubectl : IAsyncLifetime
 
     public string Folder => _folder;
 
+    public Uri ServerAddress => _server.BaseAddress;
+
     public async Task InitializeAsync()
     {
         await _server.InitializeAsync();

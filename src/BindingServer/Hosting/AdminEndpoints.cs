@@ -1,0 +1,66 @@
+using System.Text.Json.Nodes;
+using BindingServer.CloudFoundry;
+using BindingServer.Documentation;
+using BindingServer.Kubernetes.Api;
+using BindingServer.Kubernetes.Resources.Core;
+using BindingServer.Storage;
+
+namespace BindingServer.Hosting;
+
+/// <summary>
+/// The admin API under <c>/_bindingserver/</c>, a prefix no real server uses, for test suites that drive the server:
+/// reset the store to its start state between tests.
+/// </summary>
+public static class AdminEndpoints
+{
+    private const string Tag = "BindingServer";
+
+    private static readonly ApiDoc ResetDoc = new("Reset the store (or one API family) to the start state",
+        [new("family", "kubernetes or cloudfoundry; both when absent.")],
+        [new(200, "Reset: how many objects were removed and the store's revision after re-seeding", null), new(400, "Unknown family", null)]);
+
+    public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/_bindingserver/reset", ResetAsync).WithTags(Tag).WithMetadata(ResetDoc);
+        return app;
+    }
+
+    /// <summary>
+    /// Deletes every object of the chosen families in one transaction (watchers see each deletion, revisions keep
+    /// rising), then seeds again what a fresh server starts with: the system namespaces, the default org and space and
+    /// the fake broker's catalog.
+    /// </summary>
+    private static async Task<IResult> ResetAsync(HttpContext context, ObjectStore store, ResourceCatalog catalog, ResourceHandlers handlers, CfStore cf)
+    {
+        var family = context.Request.Query["family"].ToString();
+        var (kubernetes, cloudFoundry) = family switch
+        {
+            "" => (true, true),
+            "kubernetes" => (true, false),
+            "cloudfoundry" => (false, true),
+            _ => (false, false),
+        };
+        if (!kubernetes && !cloudFoundry)
+        {
+            return Results.Json(new JsonObject { ["message"] = $"unknown family \"{family}\": use kubernetes or cloudfoundry" }, statusCode: 400);
+        }
+
+        var prefixes = (kubernetes ? catalog.KeyPrefixes : []).Concat(cloudFoundry ? CfStore.Prefixes : []).ToList();
+        var removed = await store.MutateManyAsync(snapshot => prefixes
+            .SelectMany(prefix => snapshot.List(prefix, prefix))
+            .Select(entry => (entry.Key, (Mutation)new Mutation.Delete(entry.Body)))
+            .ToList(), context.RequestAborted);
+
+        if (kubernetes)
+        {
+            await CoreControllers.EnsureSystemNamespacesAsync(handlers, context.RequestAborted);
+        }
+
+        if (cloudFoundry)
+        {
+            await cf.SeedAsync();
+        }
+
+        return Results.Json(new JsonObject { ["removed"] = removed.Count, ["revision"] = store.Current.Revision });
+    }
+}

@@ -1,0 +1,22 @@
+namespace BindingServer.EndToEnd;
+
+/// <summary>What a CI suite does between tests: reset the real process, and kubectl sees the start state again.</summary>
+public sealed class AdminResetTests(Kubectl kubectl) : IClassFixture<Kubectl>
+{
+    [Fact]
+    public async Task After_a_reset_kubectl_sees_a_fresh_cluster()
+    {
+        var created = await kubectl.RunAsync("create", "clusterrolebinding", "reset-me", "--clusterrole=view", "--user=jane");
+        Assert.True(created.ExitCode == 0, created.Err);
+        var made = await kubectl.RunAsync("create", "namespace", "reset-team");
+        Assert.True(made.ExitCode == 0, made.Err);
+
+        using var client = new HttpClient { BaseAddress = kubectl.ServerAddress };
+        using var reset = await client.PostAsync("_bindingserver/reset", null);
+        Assert.True(reset.IsSuccessStatusCode, await reset.Content.ReadAsStringAsync());
+
+        Assert.Equal("No resources found\n", (await kubectl.RunAsync("get", "clusterrolebindings")).Err);
+        var namespaces = await kubectl.RunAsync("get", "namespaces", "-o", "name");
+        Assert.Equal("namespace/default\nnamespace/kube-node-lease\nnamespace/kube-public\nnamespace/kube-system\n", namespaces.Out);
+    }
+}
