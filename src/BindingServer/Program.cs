@@ -58,6 +58,7 @@ builder.Services.AddSingleton<CfPresenters>();
 builder.Services.AddSingleton<CfEndpoints>();
 builder.Services.AddHostedService<FakeBroker>();
 builder.Services.AddSingleton<CfJobs>();
+builder.Services.AddSingleton<RequestJournal>();
 builder.Services.AddHostedService(services => services.GetRequiredService<CfJobs>());
 builder.Services.AddApiDocumentation();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -77,6 +78,7 @@ await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredServic
 await app.Services.GetRequiredService<CfStore>().SeedAsync();
 
 app.UseSerilogRequestLogging();
+app.UseMiddleware<RequestJournal.Middleware>();
 app.UseMiddleware<KubernetesErrorMiddleware>();
 app.UseMiddleware<CfErrorMiddleware>();
 app.UseApiDocumentation();

@@ -9,7 +9,7 @@ namespace BindingServer.Hosting;
 
 /// <summary>
 /// The admin API under <c>/_bindingserver/</c>, a prefix no real server uses, for test suites that drive the server:
-/// reset the store to its start state between tests.
+/// reset the store to its start state between tests, and read or clear the request journal.
 /// </summary>
 public static class AdminEndpoints
 {
@@ -19,9 +19,20 @@ public static class AdminEndpoints
         [new("family", "kubernetes or cloudfoundry; both when absent.")],
         [new(200, "Reset: how many objects were removed and the store's revision after re-seeding", null), new(400, "Unknown family", null)]);
 
+    private static readonly ApiDoc JournalDoc = ApiDoc.Simple("The request journal: method, path, query, status, body SHA-256 and time of each request");
+
+    private static readonly ApiDoc ClearJournalDoc = new("Empty the request journal", [], [new(204, "Emptied", null)]);
+
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
         app.MapPost("/_bindingserver/reset", ResetAsync).WithTags(Tag).WithMetadata(ResetDoc);
+        app.MapGet("/_bindingserver/journal", (RequestJournal journal) => Results.Json(new JsonObject { ["entries"] = journal.Entries() }))
+            .WithTags(Tag).WithMetadata(JournalDoc);
+        app.MapDelete("/_bindingserver/journal", (RequestJournal journal) =>
+        {
+            journal.Clear();
+            return Results.NoContent();
+        }).WithTags(Tag).WithMetadata(ClearJournalDoc);
         return app;
     }
 

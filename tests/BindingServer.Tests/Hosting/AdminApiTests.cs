@@ -68,3 +68,31 @@ public sealed class AdminResetTests(ServerFactory factory) : IClassFixture<Serve
         Assert.Equal("unknown family \"openstack\": use kubernetes or cloudfoundry", body["message"]!.GetValue<string>());
     }
 }
+
+/// <summary>GET and DELETE /_bindingserver/journal: what clients sent, for tests to assert on.</summary>
+public sealed class RequestJournalTests(ServerFactory factory) : IClassFixture<ServerFactory>
+{
+    private readonly HttpClient _client = factory.Client();
+
+    [Fact]
+    public async Task Requests_are_journalled_with_status_and_body_digest_and_the_journal_can_be_cleared()
+    {
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await _client.DeleteAsync("/_bindingserver/journal")).StatusCode);
+        const string body = """{"metadata":{"name":"journalled"}}""";
+
+        Assert.Equal(201, (await _client.SendAsync(HttpMethod.Post, "/api/v1/namespaces?fieldManager=tests", Http.Json(body))).Code);
+        Assert.Equal(409, (await _client.SendAsync(HttpMethod.Post, "/api/v1/namespaces", Http.Json(body))).Code);
+        Assert.Equal(200, (await _client.SendAsync(HttpMethod.Get, "/api/v1/namespaces/journalled")).Code);
+
+        var entries = (await _client.SendAsync(HttpMethod.Get, "/_bindingserver/journal")).Body["entries"]!.AsArray();
+        var digest = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(body)));
+        Assert.Equal(
+            [("POST", "/api/v1/namespaces", "?fieldManager=tests", 201, digest), ("POST", "/api/v1/namespaces", "", 409, digest), ("GET", "/api/v1/namespaces/journalled", "", 200, null)],
+            entries.Select(e => (e!["method"]!.GetValue<string>(), e["path"]!.GetValue<string>(), e["query"]!.GetValue<string>(), e["status"]!.GetValue<int>(),
+                e["bodySha256"]?.GetValue<string>())));
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", entries[0]!["time"]!.GetValue<string>());
+
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, (await _client.DeleteAsync("/_bindingserver/journal")).StatusCode);
+        Assert.Empty((await _client.SendAsync(HttpMethod.Get, "/_bindingserver/journal")).Body["entries"]!.AsArray());
+    }
+}

@@ -19,4 +19,21 @@ public sealed class AdminResetTests(Kubectl kubectl) : IClassFixture<Kubectl>
         var namespaces = await kubectl.RunAsync("get", "namespaces", "-o", "name");
         Assert.Equal("namespace/default\nnamespace/kube-node-lease\nnamespace/kube-public\nnamespace/kube-system\n", namespaces.Out);
     }
+
+    [Fact]
+    public async Task The_journal_shows_what_kubectl_sent()
+    {
+        using var client = new HttpClient { BaseAddress = kubectl.ServerAddress };
+        (await client.DeleteAsync("_bindingserver/journal")).EnsureSuccessStatusCode();
+
+        var made = await kubectl.RunAsync("create", "namespace", "journal-team");
+        Assert.True(made.ExitCode == 0, made.Err);
+
+        var entries = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("_bindingserver/journal"))!["entries"]!.AsArray();
+        var create = Assert.Single(entries, e => e!["method"]!.GetValue<string>() == "POST");
+        Assert.Equal("/api/v1/namespaces", create!["path"]!.GetValue<string>());
+        Assert.Contains("fieldManager=kubectl-create", create["query"]!.GetValue<string>());
+        Assert.Equal(201, create["status"]!.GetValue<int>());
+        Assert.Matches("^[0-9a-f]{64}$", create["bodySha256"]!.GetValue<string>());
+    }
 }

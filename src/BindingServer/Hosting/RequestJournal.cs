@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+
+namespace BindingServer.Hosting;
+
+/// <summary>
+/// What clients sent, for tests to assert on: method, path, query, status, the SHA-256 of the body and the time,
+/// newest last. The admin API and Swagger UI's own requests are left out; the oldest entries go past the cap.
+/// </summary>
+public sealed class RequestJournal
+{
+    public const int Capacity = 10_000;
+
+    private readonly ConcurrentQueue<JsonObject> _entries = new();
+
+    public static bool Records(PathString path) =>
+        !path.StartsWithSegments("/_bindingserver", StringComparison.Ordinal) && !path.StartsWithSegments("/swagger", StringComparison.Ordinal);
+
+    public void Add(HttpContext context, string? bodyDigest, DateTimeOffset started)
+    {
+        _entries.Enqueue(new JsonObject
+        {
+            ["time"] = started.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["method"] = context.Request.Method,
+            ["path"] = context.Request.Path.Value,
+            ["query"] = context.Request.QueryString.Value ?? "",
+            ["status"] = context.Response.StatusCode,
+            ["bodySha256"] = bodyDigest,
+        });
+        while (_entries.Count > Capacity && _entries.TryDequeue(out _))
+        {
+        }
+    }
+
+    public JsonArray Entries() => new(_entries.Select(e => (JsonNode)e.DeepClone()).ToArray());
+
+    public void Clear() => _entries.Clear();
+
+    /// <summary>Journals every request; the body is read once for its digest and rewound for the endpoint.</summary>
+    public sealed class Middleware(RequestDelegate next, RequestJournal journal, TimeProvider clock)
+    {
+        public async Task InvokeAsync(HttpContext context)
+        {
+            if (!Records(context.Request.Path))
+            {
+                await next(context);
+                return;
+            }
+
+            var started = clock.GetUtcNow();
+            string? digest = null;
+            if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)
+            {
+                context.Request.EnableBuffering();
+                digest = Convert.ToHexStringLower(await SHA256.HashDataAsync(context.Request.Body, context.RequestAborted));
+                context.Request.Body.Position = 0;
+            }
+
+            try
+            {
+                await next(context);
+            }
+            finally
+            {
+                journal.Add(context, digest, started);
+            }
+        }
+    }
+}
