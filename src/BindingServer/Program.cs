@@ -59,6 +59,7 @@ builder.Services.AddSingleton<CfEndpoints>();
 builder.Services.AddHostedService<FakeBroker>();
 builder.Services.AddSingleton<CfJobs>();
 builder.Services.AddSingleton<RequestJournal>();
+builder.Services.AddSingleton<FaultInjection>();
 builder.Services.AddHostedService(services => services.GetRequiredService<CfJobs>());
 builder.Services.AddApiDocumentation();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -79,6 +80,7 @@ await app.Services.GetRequiredService<CfStore>().SeedAsync();
 
 app.UseSerilogRequestLogging();
 app.UseMiddleware<RequestJournal.Middleware>();
+app.UseMiddleware<FaultInjection.Middleware>();
 app.UseMiddleware<KubernetesErrorMiddleware>();
 app.UseMiddleware<CfErrorMiddleware>();
 app.UseApiDocumentation();

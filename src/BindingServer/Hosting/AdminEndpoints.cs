@@ -9,7 +9,7 @@ namespace BindingServer.Hosting;
 
 /// <summary>
 /// The admin API under <c>/_bindingserver/</c>, a prefix no real server uses, for test suites that drive the server:
-/// reset the store to its start state between tests, and read or clear the request journal.
+/// reset the store to its start state between tests, read or clear the request journal, and inject faults.
 /// </summary>
 public static class AdminEndpoints
 {
@@ -33,7 +33,35 @@ public static class AdminEndpoints
             journal.Clear();
             return Results.NoContent();
         }).WithTags(Tag).WithMetadata(ClearJournalDoc);
+        app.MapPost("/_bindingserver/faults", AddFaultAsync).WithTags(Tag).WithMetadata(AddFaultDoc);
+        app.MapGet("/_bindingserver/faults", (FaultInjection faults) => Results.Json(new JsonObject { ["faults"] = faults.List() }))
+            .WithTags(Tag).WithMetadata(ApiDoc.Simple("The fault rules in force, with how many uses each has left"));
+        app.MapDelete("/_bindingserver/faults", (FaultInjection faults) =>
+        {
+            faults.Clear();
+            return Results.NoContent();
+        }).WithTags(Tag).WithMetadata(new ApiDoc("Remove every fault rule", [], [new(204, "Removed", null)]));
         return app;
+    }
+
+    private static readonly ApiDoc AddFaultDoc = new("Inject a fault into matching requests", [],
+        [new(201, "The rule, with its id", null), new(400, "An invalid rule", null)])
+    {
+        RequestExample = JsonNode.Parse("""{"method":"PUT","path":"/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/*","status":409,"count":1}"""),
+    };
+
+    private static async Task<IResult> AddFaultAsync(HttpContext context, FaultInjection faults)
+    {
+        try
+        {
+            var spec = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted) as JsonObject
+                ?? throw new ArgumentException("the body must be a JSON object");
+            return Results.Json(faults.Add(spec).ToJson(), statusCode: 201);
+        }
+        catch (Exception error) when (error is ArgumentException or System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            return Results.Json(new JsonObject { ["message"] = error.Message }, statusCode: 400);
+        }
     }
 
     /// <summary>

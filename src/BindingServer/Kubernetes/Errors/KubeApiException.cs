@@ -99,6 +99,11 @@ public static class StatusErrors
     public static KubeApiException Timeout(string message, StatusCause cause) =>
         Failure(504, "Timeout", $"Timeout: {message}", new StatusDetails { Causes = [cause], RetryAfterSeconds = 1 });
 
+    public static KubeApiException TooManyRequests(string message, int retryAfterSeconds) =>
+        Failure(429, "TooManyRequests", message, new StatusDetails { RetryAfterSeconds = retryAfterSeconds });
+
+    public static KubeApiException ServiceUnavailable(string message) => Failure(503, "ServiceUnavailable", message);
+
     public static KubeApiException Internal(string message) =>
         Failure(500, "InternalError", $"Internal error occurred: {message}",
             new StatusDetails { Causes = [new StatusCause { Message = message }] });
