@@ -27,6 +27,14 @@ public sealed class CloudFoundryJobTests(CloudFoundryJobTests.SlowBrokerFactory 
         return reply.Guid();
     }
 
+    /// <summary>An app in the default space, and the guid of the fake broker's asynchronous plan.</summary>
+    private async Task<(string Space, string Plan, string App)> AppAndAsyncPlanAsync(string appName)
+    {
+        var space = await GuidOfFirstAsync("/v2/spaces");
+        var plan = await GuidOfFirstAsync("/v2/service_plans", p => p["entity"]!["name"].Str() == "async");
+        return (space, plan, await CreateAsync("/v2/apps", $$"""{"name":"{{appName}}","space_guid":"{{space}}"}"""));
+    }
+
     private async Task<JsonObject> JobWhenDoneAsync(string url)
     {
         JsonObject job = new();
@@ -70,9 +78,7 @@ public sealed class CloudFoundryJobTests(CloudFoundryJobTests.SlowBrokerFactory 
     [Fact]
     public async Task A_job_that_cannot_unbind_fails_with_the_error_details()
     {
-        var space = await GuidOfFirstAsync("/v2/spaces");
-        var plan = await GuidOfFirstAsync("/v2/service_plans", p => p["entity"]!["name"].Str() == "async");
-        var app = await CreateAsync("/v2/apps", $$"""{"name":"busy-app","space_guid":"{{space}}"}""");
+        var (space, plan, app) = await AppAndAsyncPlanAsync("busy-app");
         var instance = await CreateAsync("/v2/service_instances", $$"""{"name":"busy-db","space_guid":"{{space}}","service_plan_guid":"{{plan}}"}""");
         var binding = await CreateAsync("/v2/service_bindings?accepts_incomplete=true", $$"""{"app_guid":"{{app}}","service_instance_guid":"{{instance}}"}""");
         Assert.Equal(202, (await _client.CallAsync(HttpMethod.Delete, $"/v2/service_bindings/{binding}?accepts_incomplete=true")).Code);
@@ -89,9 +95,7 @@ public sealed class CloudFoundryJobTests(CloudFoundryJobTests.SlowBrokerFactory 
     [Fact]
     public async Task An_instance_still_being_provisioned_cannot_be_bound()
     {
-        var space = await GuidOfFirstAsync("/v2/spaces");
-        var plan = await GuidOfFirstAsync("/v2/service_plans", p => p["entity"]!["name"].Str() == "async");
-        var app = await CreateAsync("/v2/apps", $$"""{"name":"early-app","space_guid":"{{space}}"}""");
+        var (space, plan, app) = await AppAndAsyncPlanAsync("early-app");
         var provisioning = await _client.CallAsync(HttpMethod.Post, "/v2/service_instances?accepts_incomplete=true",
             $$"""{"name":"early-db","space_guid":"{{space}}","service_plan_guid":"{{plan}}"}""");
         Assert.Equal(202, provisioning.Code);
