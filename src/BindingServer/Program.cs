@@ -10,11 +10,18 @@ using BindingServer.OpenShift;
 using BindingServer.Storage;
 using Serilog;
 
-// "kubeconfig" prints a kubeconfig for the configured address; "--healthcheck" asks a running server for its
-// health (the container HEALTHCHECK). Neither starts a server.
+// "serve" (the default) runs the server; "kubeconfig" prints a kubeconfig for the configured address; "--healthcheck"
+// asks a running server for its health (the container HEALTHCHECK); "--help" prints the usage.
+if (args.Contains("--help") || args.Contains("-h"))
+{
+    Console.Out.Write(Usage.Text);
+    return 0;
+}
+
 var printKubeconfig = args.FirstOrDefault() == "kubeconfig";
 var probeOnly = args.Contains("--healthcheck");
-var builder = WebApplication.CreateBuilder(args.Where(a => a is not ("--healthcheck" or "kubeconfig")).ToArray());
+var settings = (args.FirstOrDefault() is "serve" or "kubeconfig" ? args[1..] : args).Where(a => a != "--healthcheck").ToArray();
+var builder = WebApplication.CreateBuilder(settings);
 
 builder.Host.UseSerilog((context, logging) => logging
     .ReadFrom.Configuration(context.Configuration)
