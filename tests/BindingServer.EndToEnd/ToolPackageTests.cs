@@ -4,6 +4,8 @@ using BindingServer.Testing;
 namespace BindingServer.EndToEnd;
 
 /// <summary>From the repository to a working `bindingserver` command: dotnet pack, dotnet tool install, run it.</summary>
+// Both build the Release configuration of the server into the same folders, so they must not run at once.
+[Collection("Release builds")]
 public sealed class ToolPackageTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "bindingserver-tool-" + Guid.NewGuid().ToString("N"));
