@@ -234,7 +234,8 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         }
 
         var user = Anyone(context);
-        var record = store.Get(collection, guid) ?? throw (isSpace ? CfApiException.SpaceNotFound(guid) : CfApiException.OrganizationNotFound(guid));
+        CfApiException Missing() => isSpace ? CfApiException.SpaceNotFound(guid) : CfApiException.OrganizationNotFound(guid);
+        var record = store.Get(collection, guid) ?? throw Missing();
         var org = isSpace ? store.Get(CfStore.Organizations, Text(record, "organization_guid")!) : record;
         var manages = user.IsAdmin || (org is not null && CfRoles.Has(org, "managers", user.Id)) || (isSpace && CfRoles.Has(record, "managers", user.Id));
         if (!manages)
@@ -253,7 +254,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             {
                 CfRoles.Remove(r, role, userId);
             }
-        }) ?? throw (isSpace ? CfApiException.SpaceNotFound(guid) : CfApiException.OrganizationNotFound(guid));
+        }) ?? throw Missing();
         if (grant)
         {
             await CfHttp.WriteAsync(context, 201, isSpace ? present.Space(updated) : present.Organization(updated));
@@ -520,9 +521,24 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
     /// <summary>Lists hold only the bindings whose app the user can see; nothing says others exist.</summary>
     private Task WriteBindingsAsync(HttpContext context, CfUser user, CfQuery query, Func<JsonObject, bool> include)
     {
+        // Many bindings share an app: look each app's place up once per request.
+        var places = new Dictionary<string, (JsonObject? Space, JsonObject? Org)>(StringComparer.Ordinal);
+        (JsonObject? Space, JsonObject? Org) PlaceOf(JsonObject binding)
+        {
+            var appGuid = Text(binding, "app_guid")!;
+            if (!places.TryGetValue(appGuid, out var place))
+            {
+                place = AppPlace(appGuid);
+                places[appGuid] = place;
+            }
+
+            return place;
+        }
+
         var items = store.List(CfStore.ServiceBindings).Where(include).Where(b => query.Matches(k => Text(b, k)))
-            .Where(b => AppPlace(Text(b, "app_guid")!) is var (space, org) && CfRoles.Sees(user, space, org)).ToList();
-        return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, b => PresentBinding(user, b, query.Depth)));
+            .Where(b => PlaceOf(b) is var (space, org) && CfRoles.Sees(user, space, org)).ToList();
+        return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path,
+            b => present.Binding(b, query.Depth, CfRoles.SeesCredentials(user, PlaceOf(b).Space))));
     }
 
     private JsonObject PresentBinding(CfUser user, JsonObject binding, int depth) =>

@@ -70,8 +70,6 @@ public sealed class OpenShiftRoleStrategy<T> : ResourceStrategy<T> where T : Kub
 
 public static class OpenShiftRoleStrategy
 {
-    private static readonly string[] Verbs = ["create", "delete", "get", "list", "patch", "update"];
-
     public static ResourceDefinition Roles { get; } = new()
     {
         Group = OpenShiftRoleBindingStrategy.Group,
@@ -80,7 +78,7 @@ public static class OpenShiftRoleStrategy
         Plural = "roles",
         Singular = "role",
         Namespaced = true,
-        Verbs = Verbs,
+        Verbs = OpenShiftRoleBindingStrategy.Verbs,
         Strategy = new OpenShiftRoleStrategy<OpenShiftRole>(),
     };
 
@@ -92,7 +90,7 @@ public static class OpenShiftRoleStrategy
         Plural = "clusterroles",
         Singular = "clusterrole",
         Namespaced = false,
-        Verbs = Verbs,
+        Verbs = OpenShiftRoleBindingStrategy.Verbs,
         Strategy = new OpenShiftRoleStrategy<OpenShiftClusterRole>(),
     };
 }

@@ -40,7 +40,8 @@ public sealed class OpenShiftRoleBindingStrategy : ResourceStrategy<OpenShiftRol
 {
     public const string Group = "authorization.openshift.io";
 
-    private static readonly string[] Verbs = ["create", "delete", "get", "list", "patch", "update"];
+    /// <summary>What OpenShift serves on each of its authorization views (no watch, no deletecollection).</summary>
+    internal static readonly string[] Verbs = ["create", "delete", "get", "list", "patch", "update"];
 
     public static ResourceDefinition RoleBindings { get; } = new()
     {
