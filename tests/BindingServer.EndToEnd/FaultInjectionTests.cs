@@ -62,4 +62,52 @@ public sealed class FaultInjectionTests(Kubectl kubectl) : IClassFixture<Kubectl
         Assert.Equal(HttpStatusCode.ServiceUnavailable, error.Response.StatusCode);
         Assert.Contains("\"reason\":\"ServiceUnavailable\"", error.Response.Content);
     }
+
+    [Fact]
+    public async Task KubernetesClient_watch_gets_an_injected_410_as_an_expired_status_error()
+    {
+        await InjectAsync("""{"method":"GET","path":"/api/v1/namespaces","status":410,"watch":true,"count":1}""");
+        var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = kubectl.ServerAddress.ToString() });
+        var errors = new List<Exception>();
+        var events = 0;
+
+        await foreach (var _ in client.CoreV1.WatchListNamespaceAsync(resourceVersion: "3", timeoutSeconds: 30, onError: errors.Add))
+        {
+            events++;
+        }
+
+        Assert.Equal(0, events);
+        var expired = Assert.IsType<k8s.KubernetesException>(Assert.Single(errors));
+        Assert.Equal((410, "Expired"), (expired.Status.Code, expired.Status.Reason));
+        Assert.StartsWith("too old resource version: 3 (", expired.Status.Message);
+    }
+
+    [Fact]
+    public async Task KubernetesClient_watch_ends_after_the_injected_number_of_events()
+    {
+        await InjectAsync("""{"method":"GET","path":"/api/v1/namespaces","closeAfterEvents":2,"count":1}""");
+        var client = new k8s.Kubernetes(new k8s.KubernetesClientConfiguration { Host = kubectl.ServerAddress.ToString() });
+        using var cancel = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var events = new List<WatchEventType>();
+
+        // Without the fault this watch would stay open for its 30 seconds after the four system namespaces.
+        await foreach (var (type, _) in client.CoreV1.WatchListNamespaceAsync(timeoutSeconds: 30, cancellationToken: cancel.Token))
+        {
+            events.Add(type);
+        }
+
+        Assert.Equal([WatchEventType.Added, WatchEventType.Added], events);
+    }
+
+    [Fact]
+    public async Task Kubectl_get_watch_prints_the_expired_status_of_an_injected_410()
+    {
+        await InjectAsync("""{"method":"GET","path":"/api/v1/namespaces","status":410,"watch":true,"count":1}""");
+
+        var watched = await kubectl.RunAsync("get", "namespaces", "--watch", "--request-timeout=60s");
+
+        Assert.True(watched.ExitCode == 0, watched.Err);
+        Assert.Matches(@"Failure\s+Expired\s+too old resource version: \d+ \(\d+\)", watched.Out);
+        Assert.Contains("kube-system", watched.Out);
+    }
 }

@@ -9,13 +9,19 @@ namespace BindingServer.Hosting;
 /// <summary>
 /// Faults a test asks for through <c>/_bindingserver/faults</c>: for requests matching a method and a path pattern
 /// (<c>*</c> matches within a segment, <c>**</c> across segments), the next <c>count</c> of them (every one when
-/// absent) wait <c>latencyMs</c> and/or fail with <c>status</c>, written as the platform writes that failure.
+/// absent) wait <c>latencyMs</c> and/or fail with <c>status</c>, written as the platform writes that failure. For
+/// Kubernetes watches, 410 ends the stream with the apiserver's "too old resource version" ERROR event and
+/// <c>closeAfterEvents</c> closes it after that many events, as a restarted apiserver or a proxy would. <c>watch</c>
+/// limits a rule to watch requests (true) or to the rest (false); closeAfterEvents implies true.
 /// Nothing is injected until a rule is added.
 /// </summary>
 public sealed class FaultInjection
 {
     /// <summary>The failures each platform really produces, so a client's handling of them can be tested.</summary>
-    public static readonly int[] Statuses = [409, 429, 500, 503];
+    public static readonly int[] Statuses = [409, 410, 429, 500, 503];
+
+    /// <summary>The <see cref="HttpContext.Items"/> key under which a watch finds how many events it may still send.</summary>
+    public const string WatchEventLimit = "BindingServer.WatchEventLimit";
 
     private readonly Lock _gate = new();
     private readonly List<Rule> _rules = [];
@@ -30,13 +36,16 @@ public sealed class FaultInjection
         public int? Status { get; init; }
         public int RetryAfterSeconds { get; init; } = 1;
         public int LatencyMs { get; init; }
+        public int? CloseAfterEvents { get; init; }
+        public bool? Watch { get; init; }
         public int? Remaining { get; set; }
         public required Regex Pattern { get; init; }
 
         public JsonObject ToJson() => new()
         {
             ["id"] = Id, ["method"] = Method, ["path"] = Path, ["status"] = Status, ["retryAfterSeconds"] = RetryAfterSeconds,
-            ["latencyMs"] = LatencyMs, ["remaining"] = Remaining,
+            ["latencyMs"] = LatencyMs, ["closeAfterEvents"] = CloseAfterEvents, ["watch"] = Watch,
+            ["remaining"] = Remaining,
         };
     }
 
@@ -50,10 +59,31 @@ public sealed class FaultInjection
             throw new ArgumentException($"status {code} is not injectable; use one of {string.Join(", ", Statuses)}");
         }
 
-        var latency = spec["latencyMs"]?.GetValue<int>() ?? 0;
-        if (status is null && latency <= 0)
+        if (status == 410 && path.StartsWith("/v2", StringComparison.Ordinal))
         {
-            throw new ArgumentException("a fault needs a status, a positive latencyMs, or both");
+            throw new ArgumentException("status 410 is a Kubernetes watch failure; Cloud Controller v2 does not answer with it");
+        }
+
+        var latency = spec["latencyMs"]?.GetValue<int>() ?? 0;
+        var closeAfter = spec["closeAfterEvents"]?.GetValue<int>();
+        if (closeAfter is < 0)
+        {
+            throw new ArgumentException("closeAfterEvents must not be negative");
+        }
+
+        if (status is null && latency <= 0 && closeAfter is null)
+        {
+            throw new ArgumentException("a fault needs a status, a positive latencyMs, closeAfterEvents, or a mix");
+        }
+
+        var watch = spec["watch"]?.GetValue<bool>();
+        if (closeAfter is not null)
+        {
+            watch = watch ?? true;
+            if (watch == false)
+            {
+                throw new ArgumentException("closeAfterEvents applies to watches only; drop \"watch\": false");
+            }
         }
 
         var count = spec["count"]?.GetValue<int>();
@@ -73,6 +103,8 @@ public sealed class FaultInjection
                 Status = status,
                 RetryAfterSeconds = spec["retryAfterSeconds"]?.GetValue<int>() ?? 1,
                 LatencyMs = latency,
+                CloseAfterEvents = closeAfter,
+                Watch = watch,
                 Remaining = count,
                 Pattern = new Regex(pattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)),
             };
@@ -110,7 +142,9 @@ public sealed class FaultInjection
 
         lock (_gate)
         {
-            var rule = _rules.FirstOrDefault(r => (r.Method == "*" || r.Method == request.Method) && r.Pattern.IsMatch(request.Path.Value ?? ""));
+            var watching = ListOptions.IsWatch(request);
+            var rule = _rules.FirstOrDefault(r => (r.Method == "*" || r.Method == request.Method) && (r.Watch is null || r.Watch == watching)
+                && r.Pattern.IsMatch(request.Path.Value ?? ""));
             if (rule?.Remaining is { } left)
             {
                 rule.Remaining = left - 1;
@@ -143,7 +177,18 @@ public sealed class FaultInjection
 
             if (rule.Status is not { } status)
             {
+                if (rule.CloseAfterEvents is { } events)
+                {
+                    context.Items[WatchEventLimit] = events;
+                }
+
                 await next(context);
+                return;
+            }
+
+            if (status == 410 && ListOptions.IsWatch(context.Request))
+            {
+                await WriteWatchGoneAsync(context);
                 return;
             }
 
@@ -163,6 +208,21 @@ public sealed class FaultInjection
         }
     }
 
+    /// <summary>
+    /// A watch whose resourceVersion the apiserver no longer has: the stream opens with 200 and carries one ERROR event
+    /// holding a 410 Expired Status, after which informers list again.
+    /// </summary>
+    private static async Task WriteWatchGoneAsync(HttpContext context)
+    {
+        var store = context.RequestServices.GetRequiredService<Storage.ObjectStore>();
+        var requested = context.Request.Query["resourceVersion"].ToString();
+        var status = StatusErrors.Expired($"too old resource version: {(requested.Length > 0 ? requested : "0")} ({store.Current.Revision})").Status;
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = KubeHttp.Json;
+        var line = new JsonObject { ["type"] = "ERROR", ["object"] = Kubernetes.Json.KubeJson.ToNode(status) }.ToJsonString(Kubernetes.Json.KubeJson.Options) + "\n";
+        await context.Response.WriteAsync(line, context.RequestAborted);
+    }
+
     /// <summary>Cloud Controller's answers: its v2 rate limiter for 429, the unknown error otherwise.</summary>
     private static CfApiException CloudFoundryFailure(int status) => status == 429
         ? new CfApiException(429, "RateLimitV2APIExceeded", 10018, "Rate Limit of V2 API Exceeded. Please consider using the V3 API")
@@ -176,6 +236,8 @@ public sealed class FaultInjection
             case 409:
                 var (resource, name) = Addressed(path);
                 return StatusErrors.Conflict(resource, name, StatusErrors.ModifiedMessage);
+            case 410:
+                return StatusErrors.Expired("The resourceVersion for the provided list is too old.");
             case 429:
                 return StatusErrors.TooManyRequests("Too many requests, please try again later.", retryAfterSeconds);
             case 503:

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
+using BindingServer.Testing;
 using BindingServer.Tests.CloudFoundry;
 
 namespace BindingServer.Tests.Hosting;
@@ -90,10 +91,58 @@ public sealed class FaultInjectionTests(ServerFactory factory) : IClassFixture<S
         Assert.Null(rule!["remaining"]);
     }
 
+    private async Task<StreamReader> OpenWatchAsync(string path)
+    {
+        var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Get, path), HttpCompletionOption.ResponseHeadersRead);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return new StreamReader(await response.Content.ReadAsStreamAsync());
+    }
+
+    [Fact]
+    public async Task Gone_on_a_watch_is_one_expired_error_event_and_on_a_list_an_expired_status()
+    {
+        await AddAsync("""{"method":"GET","path":"/api/v1/namespaces","status":410,"count":2}""");
+
+        using var watch = await OpenWatchAsync("/api/v1/namespaces?watch=true&resourceVersion=5");
+        var error = JsonNode.Parse((await watch.ReadLineAsync())!)!;
+        Assert.Null(await watch.ReadLineAsync());
+        Assert.Equal(("ERROR", "Status", 410, "Expired"),
+            (error["type"]!.GetValue<string>(), error["object"]!["kind"]!.GetValue<string>(), error["object"]!["code"]!.GetValue<int>(),
+                error["object"]!["reason"]!.GetValue<string>()));
+        Assert.StartsWith("too old resource version: 5 (", error["object"]!["message"]!.GetValue<string>());
+        Assert.Empty(OfficialSchemas.Validate("core", "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent", error.ToJsonString()));
+
+        var (code, status) = await _client.SendAsync(HttpMethod.Get, "/api/v1/namespaces?limit=1&continue=stale");
+        Assert.Equal((410, "Expired", "The resourceVersion for the provided list is too old."),
+            (code, status["reason"]!.GetValue<string>(), status["message"]!.GetValue<string>()));
+        Assert.Equal(200, (await _client.SendAsync(HttpMethod.Get, "/api/v1/namespaces")).Code);
+    }
+
+    [Fact]
+    public async Task A_watch_closes_after_the_given_number_of_events()
+    {
+        await AddAsync("""{"method":"GET","path":"/api/v1/namespaces","closeAfterEvents":2,"count":1}""");
+
+        using var cut = await OpenWatchAsync("/api/v1/namespaces?watch=true&timeoutSeconds=30");
+        var first = JsonNode.Parse((await cut.ReadLineAsync())!)!;
+        var second = JsonNode.Parse((await cut.ReadLineAsync())!)!;
+        Assert.Equal(("ADDED", "ADDED"), (first["type"]!.GetValue<string>(), second["type"]!.GetValue<string>()));
+        Assert.Null(await cut.ReadLineAsync());
+
+        // The rule was used up: the next watch lists every namespace (there are at least four system ones).
+        using var whole = await OpenWatchAsync("/api/v1/namespaces?watch=true&timeoutSeconds=30");
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal("ADDED", JsonNode.Parse((await whole.ReadLineAsync())!)!["type"]!.GetValue<string>());
+        }
+    }
+
     [Theory]
     [InlineData("""{"status":500}""", "path is required, e.g. \"/api/v1/namespaces/*/pods/**\"")]
-    [InlineData("""{"path":"/api","status":418}""", "status 418 is not injectable; use one of 409, 429, 500, 503")]
-    [InlineData("""{"path":"/api"}""", "a fault needs a status, a positive latencyMs, or both")]
+    [InlineData("""{"path":"/api","status":418}""", "status 418 is not injectable; use one of 409, 410, 429, 500, 503")]
+    [InlineData("""{"path":"/api"}""", "a fault needs a status, a positive latencyMs, closeAfterEvents, or a mix")]
+    [InlineData("""{"path":"/v2/apps","status":410}""", "status 410 is a Kubernetes watch failure; Cloud Controller v2 does not answer with it")]
+    [InlineData("""{"path":"/api","closeAfterEvents":-1}""", "closeAfterEvents must not be negative")]
     [InlineData("""{"path":"/api","status":500,"count":0}""", "count must be positive when given")]
     public async Task Invalid_rules_are_refused_with_the_reason(string rule, string message)
     {

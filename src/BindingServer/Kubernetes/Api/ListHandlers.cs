@@ -178,7 +178,11 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
         response.StatusCode = 200;
         response.ContentType = KubeHttp.Json;
         response.Headers.CacheControl = "no-cache, private";
-        var writer = new WatchWriter(response, definition, output, clock, IncludeObject(context.Request));
+        var writer = new WatchWriter(response, definition, output, clock, IncludeObject(context.Request))
+        {
+            // An injected fault (see FaultInjection) may cut the stream short after some events.
+            EventsLeft = context.Items.TryGetValue(Hosting.FaultInjection.WatchEventLimit, out var limit) ? (int)limit! : int.MaxValue,
+        };
 
         if (feed is null)
         {
@@ -203,6 +207,11 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
             // Flushing sends the headers now, so a client waiting for them is not held until the first event.
             await response.StartAsync(token);
             await response.Body.FlushAsync(token);
+            if (writer.EventsLeft <= 0)
+            {
+                return;
+            }
+
             if (fromNow && options.SendInitialEvents != false)
             {
                 foreach (var entry in feed.Start.List(definition.KeyPrefix, scope))
@@ -211,6 +220,10 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
                     if (options.Matches(definition, obj))
                     {
                         await writer.WriteAsync("ADDED", obj, token);
+                        if (writer.EventsLeft <= 0)
+                        {
+                            return;
+                        }
                     }
                 }
 
@@ -223,9 +236,13 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
             foreach (var change in feed.Backlog)
             {
                 lastRevision = await DeliverAsync(writer, definition, scope, options, change, token) ?? lastRevision;
+                if (writer.EventsLeft <= 0)
+                {
+                    return;
+                }
             }
 
-            while (!token.IsCancellationRequested)
+            while (!token.IsCancellationRequested && writer.EventsLeft > 0)
             {
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
                 if (options.AllowWatchBookmarks)
@@ -300,8 +317,12 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
     {
         private bool _headersSent;
 
+        /// <summary>How many more object events the stream may carry before it is closed.</summary>
+        public int EventsLeft { get; set; } = int.MaxValue;
+
         public Task WriteAsync(string type, KubeObject obj, CancellationToken cancellationToken)
         {
+            EventsLeft--;
             JsonNode node = output.Form == OutputForm.Table
                 ? definition.Strategy.Table.Render([obj], new ListMeta { ResourceVersion = obj.Metadata.ResourceVersion },
                     output.MetaVersion, includeObject, !_headersSent, clock.GetUtcNow())

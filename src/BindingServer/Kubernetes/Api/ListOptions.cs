@@ -25,6 +25,9 @@ public sealed record ListOptions
 
     public bool HasSelectors => !Labels.IsEmpty || !Fields.IsEmpty;
 
+    /// <summary>Whether the request asks for a watch, read the way <see cref="Parse"/> reads it.</summary>
+    public static bool IsWatch(HttpRequest request) => request.Query.ContainsKey("watch") && WriteOptions.ParseBool(request.Query["watch"]);
+
     public static ListOptions Parse(HttpRequest request, ResourceDefinition definition, bool forDeleteCollection = false)
     {
         var query = request.Query;
@@ -36,7 +39,7 @@ public sealed record ListOptions
             Continue = NullIfEmpty(query["continue"]),
             ResourceVersion = query.ContainsKey("resourceVersion") ? query["resourceVersion"].ToString() : null,
             ResourceVersionMatch = NullIfEmpty(query["resourceVersionMatch"]),
-            Watch = query.ContainsKey("watch") && WriteOptions.ParseBool(query["watch"]),
+            Watch = IsWatch(request),
             AllowWatchBookmarks = query.ContainsKey("allowWatchBookmarks") && WriteOptions.ParseBool(query["allowWatchBookmarks"]),
             TimeoutSeconds = long.TryParse(query["timeoutSeconds"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var timeout) ? timeout : null,
             SendInitialEvents = query.ContainsKey("sendInitialEvents") ? WriteOptions.ParseBool(query["sendInitialEvents"]) : null,
