@@ -20,7 +20,7 @@ if (args.Contains("--help") || args.Contains("-h"))
 
 var printKubeconfig = args.FirstOrDefault() == "kubeconfig";
 var probeOnly = args.Contains("--healthcheck");
-var settings = (args.FirstOrDefault() is "serve" or "kubeconfig" ? args[1..] : args).Where(a => a != "--healthcheck").ToArray();
+var (seedPaths, settings) = SeedFiles.TakeOptions((args.FirstOrDefault() is "serve" or "kubeconfig" ? args[1..] : args).Where(a => a != "--healthcheck"));
 var builder = WebApplication.CreateBuilder(settings);
 
 builder.Host.UseSerilog((context, logging) => logging
@@ -67,6 +67,7 @@ builder.Services.AddHostedService<FakeBroker>();
 builder.Services.AddSingleton<CfJobs>();
 builder.Services.AddSingleton<RequestJournal>();
 builder.Services.AddSingleton<FaultInjection>();
+builder.Services.AddSingleton<Fixtures>();
 builder.Services.AddHostedService(services => services.GetRequiredService<CfJobs>());
 builder.Services.AddApiDocumentation();
 builder.Services.AddSingleton(TimeProvider.System);
@@ -84,6 +85,10 @@ var app = builder.Build();
 app.Services.GetRequiredService<ObjectStore>();
 await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredService<ResourceHandlers>(), CancellationToken.None);
 await app.Services.GetRequiredService<CfStore>().SeedAsync();
+if (seedPaths.Count > 0 && !await SeedFiles.LoadAsync(seedPaths, app.Services.GetRequiredService<Fixtures>(), Console.Out, Console.Error))
+{
+    return 1;
+}
 
 app.UseSerilogRequestLogging();
 app.UseMiddleware<RequestJournal.Middleware>();

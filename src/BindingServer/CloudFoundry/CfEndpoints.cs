@@ -294,17 +294,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         }
 
         var name = Text(body, "name")!;
-        var record = new JsonObject
-        {
-            ["name"] = name, ["production"] = false, ["space_guid"] = spaceGuid, ["stack_guid"] = null, ["buildpack"] = body["buildpack"]?.DeepClone(),
-            ["detected_buildpack"] = null, ["detected_buildpack_guid"] = null, ["environment_json"] = body["environment_json"]?.DeepClone() ?? new JsonObject(),
-            ["memory"] = body["memory"]?.DeepClone() ?? 1024, ["instances"] = body["instances"]?.DeepClone() ?? 1, ["disk_quota"] = 1024, ["log_rate_limit"] = -1,
-            ["state"] = "STOPPED", ["version"] = System.Guid.NewGuid().ToString(), ["command"] = body["command"]?.DeepClone(), ["console"] = false, ["debug"] = null,
-            ["staging_task_id"] = null, ["package_state"] = "PENDING", ["health_check_type"] = "port", ["health_check_timeout"] = null,
-            ["health_check_http_endpoint"] = null, ["staging_failed_reason"] = null, ["staging_failed_description"] = null, ["diego"] = true,
-            ["docker_image"] = null, ["docker_credentials"] = new JsonObject { ["username"] = null, ["password"] = null }, ["package_updated_at"] = null,
-            ["detected_start_command"] = "", ["enable_ssh"] = true, ["ports"] = new JsonArray(8080),
-        };
+        var record = AppRecord(name, spaceGuid, body);
         var app = await store.CreateAsync(CfStore.Apps, record, () =>
         {
             if (store.List(CfStore.Apps).Any(a => Text(a, "space_guid") == spaceGuid && Text(a, "name") == name))
@@ -314,6 +304,19 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         });
         await CfHttp.WriteAsync(context, 201, present.App(app), $"/v2/apps/{Text(app, "guid")}");
     }
+
+    /// <summary>A new app as CC stores it: the given fields over its defaults (the app is stopped, with one instance of 1 GB).</summary>
+    internal static JsonObject AppRecord(string name, string spaceGuid, JsonObject body) => new()
+    {
+        ["name"] = name, ["production"] = false, ["space_guid"] = spaceGuid, ["stack_guid"] = null, ["buildpack"] = body["buildpack"]?.DeepClone(),
+        ["detected_buildpack"] = null, ["detected_buildpack_guid"] = null, ["environment_json"] = body["environment_json"]?.DeepClone() ?? new JsonObject(),
+        ["memory"] = body["memory"]?.DeepClone() ?? 1024, ["instances"] = body["instances"]?.DeepClone() ?? 1, ["disk_quota"] = 1024, ["log_rate_limit"] = -1,
+        ["state"] = "STOPPED", ["version"] = System.Guid.NewGuid().ToString(), ["command"] = body["command"]?.DeepClone(), ["console"] = false, ["debug"] = null,
+        ["staging_task_id"] = null, ["package_state"] = "PENDING", ["health_check_type"] = "port", ["health_check_timeout"] = null,
+        ["health_check_http_endpoint"] = null, ["staging_failed_reason"] = null, ["staging_failed_description"] = null, ["diego"] = true,
+        ["docker_image"] = null, ["docker_credentials"] = new JsonObject { ["username"] = null, ["password"] = null }, ["package_updated_at"] = null,
+        ["detected_start_command"] = "", ["enable_ssh"] = true, ["ports"] = new JsonArray(8080),
+    };
 
     private async Task DeleteAppAsync(HttpContext context, string guid)
     {

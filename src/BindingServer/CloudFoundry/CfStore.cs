@@ -24,6 +24,28 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
 
     private static string Prefix(string collection) => $"/cf/{collection}/";
 
+    public static string Key(string collection, string guid) => Prefix(collection) + guid;
+
+    /// <summary>The records of a collection as a given snapshot holds them, in creation order.</summary>
+    public static List<JsonObject> Read(Snapshot snapshot, string collection) =>
+        snapshot.List(Prefix(collection), Prefix(collection))
+            .Select(e => JsonNode.Parse(e.Body)!.AsObject())
+            .OrderBy(r => r["seq"]!.GetValue<long>())
+            .ToList();
+
+    /// <summary>
+    /// The guid the start state gives a seeded record, the same on every start and after every reset, so fixtures and
+    /// tests can name the default space or a fake-broker plan (the first 16 bytes of a SHA-256 of the name, marked as a
+    /// version 8 UUID).
+    /// </summary>
+    public static string StableGuid(string name)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("bindingserver/" + name));
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString();
+    }
+
     public string Now => KubeTimeConverter.ToText(clock.GetUtcNow());
 
     public JsonObject? Get(string collection, string guid)
@@ -32,11 +54,7 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
         return entry is null ? null : JsonNode.Parse(entry.Body)!.AsObject();
     }
 
-    public List<JsonObject> List(string collection) =>
-        store.Current.List(Prefix(collection), Prefix(collection))
-            .Select(e => JsonNode.Parse(e.Body)!.AsObject())
-            .OrderBy(r => r["seq"]!.GetValue<long>())
-            .ToList();
+    public List<JsonObject> List(string collection) => Read(store.Current, collection);
 
     /// <summary>Creates a record; <paramref name="check"/> runs under the store's write lock, so uniqueness checks cannot race.</summary>
     public async Task<JsonObject> CreateAsync(string collection, JsonObject record, Action? check = null, string? guid = null)
@@ -104,13 +122,14 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
             return;
         }
 
-        var org = await CreateAsync(Organizations, new JsonObject { ["name"] = "default-org", ["billing_enabled"] = false, ["status"] = "active" });
+        var org = await CreateAsync(Organizations, new JsonObject { ["name"] = "default-org", ["billing_enabled"] = false, ["status"] = "active" },
+            guid: StableGuid("organizations/default-org"));
         await CreateAsync(Spaces, new JsonObject { ["name"] = "default-space", ["organization_guid"] = org["guid"]!.GetValue<string>(), ["allow_ssh"] = true,
             [CfRoles.OpenToEveryone] = true,
-        });
-        var database = await CreateAsync(Services, Service("fake-db", "A database from the built-in fake broker", bindable: true, retrievable: true));
-        await CreateAsync(ServicePlans, Plan("small", database, bindable: null, asynchronousBind: false));
-        await CreateAsync(ServicePlans, Plan("async", database, bindable: null, asynchronousBind: true));
+        }, guid: StableGuid("spaces/default-space"));
+        var database = await AddServiceAsync(Service("fake-db", "A database from the built-in fake broker", bindable: true, retrievable: true));
+        await AddPlanAsync(Plan("small", database, bindable: null, asynchronousBind: false));
+        await AddPlanAsync(Plan("async", database, bindable: null, asynchronousBind: true));
 
         // Plans whose binds the fake broker fails in each way Cloud Controller maps, so clients can test those paths.
         foreach (var failure in new[] { "server-error", "conflict", "rejected", "unauthorized", "timeout", "unreachable", "requires-app", "async-required", "concurrency",
@@ -118,17 +137,23 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
         {
             var plan = Plan($"fail-{failure}", database, bindable: null, asynchronousBind: false);
             plan["broker_failure"] = failure;
-            await CreateAsync(ServicePlans, plan);
+            await AddPlanAsync(plan);
         }
 
-        var opaque = await CreateAsync(Services, Service("fake-queue", "Binds asynchronously but cannot show bindings", bindable: true, retrievable: false));
-        await CreateAsync(ServicePlans, Plan("queue-async", opaque, bindable: null, asynchronousBind: true));
-        var unbindable = await CreateAsync(Services, Service("fake-dns", "A service whose instances cannot be bound", bindable: false, retrievable: false));
-        await CreateAsync(ServicePlans, Plan("standard", unbindable, bindable: null, asynchronousBind: false));
+        var opaque = await AddServiceAsync(Service("fake-queue", "Binds asynchronously but cannot show bindings", bindable: true, retrievable: false));
+        await AddPlanAsync(Plan("queue-async", opaque, bindable: null, asynchronousBind: true));
+        var unbindable = await AddServiceAsync(Service("fake-dns", "A service whose instances cannot be bound", bindable: false, retrievable: false));
+        await AddPlanAsync(Plan("standard", unbindable, bindable: null, asynchronousBind: false));
         var volumes = Service("fake-nfs", "A volume service: binding it needs CloudFoundry:VolumeServicesEnabled", bindable: true, retrievable: false);
         volumes["requires"] = new JsonArray("volume_mount");
-        await CreateAsync(ServicePlans, Plan("nfs", await CreateAsync(Services, volumes), bindable: null, asynchronousBind: false));
+        await AddPlanAsync(Plan("nfs", await AddServiceAsync(volumes), bindable: null, asynchronousBind: false));
     }
+
+    private Task<JsonObject> AddServiceAsync(JsonObject service) =>
+        CreateAsync(Services, service, guid: StableGuid($"services/{service["label"]}"));
+
+    private Task<JsonObject> AddPlanAsync(JsonObject plan) =>
+        CreateAsync(ServicePlans, plan, guid: StableGuid($"service_plans/{plan["service_guid"]}/{plan["name"]}"));
 
     private static JsonObject Service(string label, string description, bool bindable, bool retrievable) => new()
     {

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using BindingServer.CloudFoundry;
 using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
+using BindingServer.Kubernetes.Errors;
+using BindingServer.Kubernetes.Json;
 using BindingServer.Kubernetes.Resources.Core;
 using BindingServer.Storage;
 
@@ -9,7 +11,8 @@ namespace BindingServer.Hosting;
 
 /// <summary>
 /// The admin API under <c>/_bindingserver/</c>, a prefix no real server uses, for test suites that drive the server:
-/// reset the store to its start state between tests, read or clear the request journal, and inject faults.
+/// reset the store to its start state between tests, load fixtures and export the state, read or clear the request
+/// journal, and inject faults.
 /// </summary>
 public static class AdminEndpoints
 {
@@ -33,6 +36,8 @@ public static class AdminEndpoints
             journal.Clear();
             return Results.NoContent();
         }).WithTags(Tag).WithMetadata(ClearJournalDoc);
+        app.MapPost("/_bindingserver/fixtures", LoadFixturesAsync).WithTags(Tag).WithMetadata(LoadFixturesDoc);
+        app.MapGet("/_bindingserver/export", Export).WithTags(Tag).WithMetadata(ExportDoc);
         app.MapPost("/_bindingserver/faults", AddFaultAsync).WithTags(Tag).WithMetadata(AddFaultDoc);
         app.MapGet("/_bindingserver/faults", (FaultInjection faults) => Results.Json(new JsonObject { ["faults"] = faults.List() }))
             .WithTags(Tag).WithMetadata(ApiDoc.Simple("The fault rules in force, with how many uses each has left"));
@@ -42,6 +47,59 @@ public static class AdminEndpoints
             return Results.NoContent();
         }).WithTags(Tag).WithMetadata(new ApiDoc("Remove every fault rule", [], [new(204, "Removed", null)]));
         return app;
+    }
+
+    private static readonly ApiDoc LoadFixturesDoc = new(
+        "Load fixtures: Kubernetes manifests (YAML or JSON, several documents, Lists) and Cloud Foundry fixture documents, in one transaction",
+        [],
+        [
+            new(200, "What was created and what existed already (left as it was)", null),
+            new(400, "A document that cannot be read; nothing was written", null),
+            new(404, "A namespaced object whose namespace is neither stored nor in the fixture; nothing was written", null),
+            new(422, "An object the apiserver would refuse, with its Status; nothing was written", null),
+        ])
+    {
+        RequestExample = JsonNode.Parse("""
+            {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","metadata":{"name":"ci-readers"},
+             "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},
+             "subjects":[{"kind":"Group","apiGroup":"rbac.authorization.k8s.io","name":"ci"}]}
+            """),
+    };
+
+    private static readonly ApiDoc ExportDoc = new("Export the current state as fixtures that load back",
+        [new("family", "kubernetes (YAML manifests), cloudfoundry (a JSON fixture document), or both as one YAML stream when absent.")],
+        [new(200, "The state", null), new(400, "Unknown family", null)]);
+
+    private static async Task<IResult> LoadFixturesAsync(HttpContext context, Fixtures fixtures)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
+        try
+        {
+            var outcome = await fixtures.LoadAsync([new Fixtures.Source("body", buffer.ToArray())], context.RequestAborted);
+            return Results.Json(outcome.ToJson());
+        }
+        catch (FixtureException error)
+        {
+            return Results.Json(new JsonObject { ["message"] = error.Message }, statusCode: 400);
+        }
+        catch (KubeApiException error)
+        {
+            return Results.Json(new JsonObject { ["message"] = error.Status.Message, ["status"] = KubeJson.ToNode(error.Status) },
+                statusCode: error.Status.Code);
+        }
+    }
+
+    private static IResult Export(HttpContext context, Fixtures fixtures, ObjectStore store)
+    {
+        var snapshot = store.Current;
+        return context.Request.Query["family"].ToString() switch
+        {
+            "kubernetes" => Results.Text(YamlConversion.ToYaml(fixtures.ExportKubernetes(snapshot)), "application/yaml"),
+            "cloudfoundry" => Results.Json(CfFixtures.Export(snapshot)),
+            "" => Results.Text(YamlConversion.ToYaml(fixtures.ExportKubernetes(snapshot).Append(CfFixtures.Export(snapshot))), "application/yaml"),
+            var family => Results.Json(new JsonObject { ["message"] = $"unknown family \"{family}\": use kubernetes or cloudfoundry" }, statusCode: 400),
+        };
     }
 
     private static readonly ApiDoc AddFaultDoc = new("Inject a fault into matching requests", [],

@@ -11,6 +11,9 @@ public static class Usage
           kubeconfig   Print a kubeconfig pointing at the configured address, then exit.
 
         Options:
+          --seed <file or folder>       Load fixtures at start-up (repeatable): Kubernetes manifests (YAML or JSON,
+                                        several documents) and Cloud Foundry fixture documents; a folder gives
+                                        its .yaml, .yml and .json files. Nothing is loaded if one is refused.
           --healthcheck                 Ask the server at the configured address for /readyz; exit 0 when ready.
           -h, --help                    Print this text.
           --Server:Address=127.0.0.1    Address to listen on (0.0.0.0 for all).
@@ -18,8 +21,8 @@ public static class Usage
           --Store:InMemory=true         Keep nothing on disk.
           --Store:DataPath=<folder>     Where the SQLite store lives.
 
-        Admin API (for test suites): /_bindingserver/reset, /_bindingserver/journal, /_bindingserver/faults,
-        /_bindingserver/kubeconfig; Swagger UI at /swagger.
+        Admin API (for test suites): /_bindingserver/reset, /_bindingserver/fixtures, /_bindingserver/export,
+        /_bindingserver/journal, /_bindingserver/faults, /_bindingserver/kubeconfig; Swagger UI at /swagger.
 
         """;
 }

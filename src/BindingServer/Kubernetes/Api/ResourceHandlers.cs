@@ -339,6 +339,82 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
         return CreateAsync(definition, obj, options, warnings, cancellationToken);
     }
 
+    /// <summary>
+    /// Creates a batch of already decoded and defaulted objects in one store transaction, as fixtures are loaded: each is
+    /// validated as a POST would validate it, objects whose key already exists are left as they are, and a namespaced
+    /// object needs its namespace in the store or in the batch. Any failure leaves the store untouched.
+    /// </summary>
+    /// <param name="alongside">More writes for the same transaction, given the snapshot and the revision its first write takes.</param>
+    /// <returns>Each object with whether it was created (false: it existed already).</returns>
+    public async Task<IReadOnlyList<(ResourceDefinition Definition, KubeObject Object, bool Created)>> CreateManyAsync(
+        IReadOnlyList<(ResourceDefinition Definition, KubeObject Object)> batch, string fieldManager, CancellationToken cancellationToken,
+        Func<Snapshot, long, IEnumerable<(string Key, Mutation Mutation)>>? alongside = null)
+    {
+        var now = Now;
+        foreach (var (definition, obj) in batch)
+        {
+            var meta = obj.Metadata;
+            if (!string.IsNullOrEmpty(meta.ResourceVersion))
+            {
+                throw StatusErrors.PlainError("resourceVersion should not be set on objects to be created");
+            }
+
+            meta.DeletionTimestamp = null;
+            meta.DeletionGracePeriodSeconds = null;
+            meta.SelfLink = null;
+            definition.Strategy.PrepareForCreate(obj);
+            if (string.IsNullOrEmpty(meta.Name) && !string.IsNullOrEmpty(meta.GenerateName))
+            {
+                meta.Name = GenerateName(meta.GenerateName);
+            }
+
+            Validate(definition, meta.Name ?? "", definition.Strategy.Validate(obj));
+            meta.Uid = Guid.NewGuid().ToString();
+            meta.CreationTimestamp = now;
+            meta.ManagedFields = ManagedFields.RecordUpdate(null, null, KubeJson.ToNode(obj), definition.ObjectType, fieldManager, definition.ApiVersion, now);
+        }
+
+        var results = new List<(ResourceDefinition, KubeObject, bool)>();
+        await store.MutateManyAsync(snapshot =>
+        {
+            results.Clear();
+            var writes = new List<(string, Mutation)>();
+            var batchKeys = new HashSet<string>(StringComparer.Ordinal);
+            var incoming = batch.Select(b => b.Definition.Key(b.Object.Metadata.Namespace, b.Object.Metadata.Name!)).ToHashSet(StringComparer.Ordinal);
+            foreach (var (definition, obj) in batch)
+            {
+                var key = definition.Key(obj.Metadata.Namespace, obj.Metadata.Name!);
+                if (snapshot.Get(definition.KeyPrefix, key) is not null || !batchKeys.Add(key))
+                {
+                    results.Add((definition, obj, false));
+                    continue;
+                }
+
+                if (definition.Namespaced && catalog.Namespaces is { } namespaces)
+                {
+                    var namespaceKey = namespaces.Key(null, obj.Metadata.Namespace ?? "");
+                    if (snapshot.Get(namespaces.KeyPrefix, namespaceKey) is null && !incoming.Contains(namespaceKey))
+                    {
+                        throw StatusErrors.NotFound(namespaces.GroupResource, obj.Metadata.Namespace ?? "");
+                    }
+                }
+
+                // Each write of the transaction takes the next revision, in order.
+                obj.Metadata.ResourceVersion = (snapshot.Revision + writes.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                writes.Add((key, new Mutation.Put(ObjectCodec.Encode(obj))));
+                results.Add((definition, obj, true));
+            }
+
+            if (alongside is not null)
+            {
+                writes.AddRange(alongside(snapshot, snapshot.Revision + writes.Count + 1));
+            }
+
+            return writes;
+        }, cancellationToken);
+        return results;
+    }
+
     /// <summary>Update for another API view: the generic update path, never creating.</summary>
     public async Task<KubeObject> UpdateObjectAsync(ResourceDefinition definition, string? ns, string name, Func<KubeObject, KubeObject> change,
         WriteOptions options, List<string> warnings, CancellationToken cancellationToken)

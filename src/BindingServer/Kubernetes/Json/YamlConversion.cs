@@ -12,6 +12,13 @@ public static class YamlConversion
 {
     public static JsonNode ToJson(byte[] body)
     {
+        var documents = ToJsonDocuments(body);
+        return documents.Count == 0 ? new JsonObject() : documents[0] ?? new JsonObject();
+    }
+
+    /// <summary>Every document of a YAML stream (JSON is one), null for an empty one.</summary>
+    public static IReadOnlyList<JsonNode?> ToJsonDocuments(byte[] body)
+    {
         var stream = new YamlStream();
         try
         {
@@ -22,13 +29,29 @@ public static class YamlConversion
             throw StatusErrors.BadRequest($"error decoding YAML: {error.Message}");
         }
 
-        if (stream.Documents.Count == 0)
-        {
-            return new JsonObject();
-        }
-
-        return Convert(stream.Documents[0].RootNode) ?? new JsonObject();
+        return stream.Documents.Select(d => Convert(d.RootNode)).ToList();
     }
+
+    /// <summary>
+    /// Writes JSON values as a YAML stream, one document each, quoting the strings that YAML would otherwise read as
+    /// another type (<c>"true"</c>, <c>"1"</c>), so that reading it back gives the same JSON.
+    /// </summary>
+    public static string ToYaml(IEnumerable<JsonNode> documents)
+    {
+        var serializer = new YamlDotNet.Serialization.SerializerBuilder().WithQuotingNecessaryStrings().Build();
+        return string.Join("---\n", documents.Select(d => serializer.Serialize(ToPlain(d))));
+    }
+
+    private static object? ToPlain(JsonNode? node) => node switch
+    {
+        JsonObject obj => obj.ToDictionary(p => p.Key, p => ToPlain(p.Value)),
+        JsonArray list => list.Select(ToPlain).ToList(),
+        JsonValue value when value.TryGetValue<string>(out var text) => text,
+        JsonValue value when value.TryGetValue<bool>(out var flag) => flag,
+        JsonValue value when value.TryGetValue<long>(out var integer) => integer,
+        JsonValue value => value.GetValue<double>(),
+        _ => null,
+    };
 
     private static JsonNode? Convert(YamlNode node) => node switch
     {
