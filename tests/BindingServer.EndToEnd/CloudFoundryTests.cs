@@ -8,6 +8,9 @@ namespace BindingServer.EndToEnd;
 /// <summary>The seed's flow against the real process: an app, a user-provided instance, POST /v2/service_bindings.</summary>
 public sealed class CloudFoundryTests(ServerProcess server) : IClassFixture<ServerProcess>
 {
+    /// <summary>A token of a Cloud Controller administrator, who sees every org and space.</summary>
+    public static string AdminToken => Token("e2e-admin", "\"cloud_controller.admin\"");
+
     private static string Token(string user, string scopes)
     {
         static string Segment(string json) => Convert.ToBase64String(Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');

@@ -5,7 +5,15 @@ namespace BindingServer.EndToEnd;
 /// <summary>Runs the machine's real kubectl against the server process, with its own kubeconfig and discovery cache.</summary>
 public sealed class Kubectl : IAsyncLifetime
 {
-    private readonly ServerProcess _server = new();
+    private readonly ServerProcess _server;
+
+    public Kubectl()
+        : this(new ServerProcess())
+    {
+    }
+
+    /// <summary>kubectl for a server started with particular arguments; the kubectl owns (starts and stops) it.</summary>
+    internal Kubectl(ServerProcess server) => _server = server;
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "bindingserver-kubectl-" + Guid.NewGuid().ToString("N"));
 
     public string Folder => _folder;

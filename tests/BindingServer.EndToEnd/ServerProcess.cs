@@ -10,7 +10,29 @@ namespace BindingServer.EndToEnd;
 /// </summary>
 public sealed partial class ServerProcess : IAsyncLifetime
 {
+    private readonly string[] _extraArguments;
     private Process? _process;
+
+    public ServerProcess()
+        : this([])
+    {
+    }
+
+    /// <summary>A server started with more arguments (such as <c>--seed</c>); not public, so test fixtures use the one above.</summary>
+    internal ServerProcess(params string[] extraArguments) => _extraArguments = extraArguments;
+    private readonly System.Text.StringBuilder _errors = new();
+
+    /// <summary>What the server wrote to standard error so far.</summary>
+    public string Errors
+    {
+        get
+        {
+            lock (_errors)
+            {
+                return _errors.ToString();
+            }
+        }
+    }
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -36,8 +58,19 @@ public sealed partial class ServerProcess : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var argument in _extraArguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
-        _process.ErrorDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, line) =>
+        {
+            lock (_errors)
+            {
+                _errors.AppendLine(line.Data);
+            }
+        };
         _process.BeginErrorReadLine();
 
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -52,7 +85,8 @@ public sealed partial class ServerProcess : IAsyncLifetime
             }
         }
 
-        throw new InvalidOperationException("the server exited before printing its ready line");
+        await _process.WaitForExitAsync(timeout.Token);
+        throw new ServerExitedException(_process.ExitCode, Errors);
     }
 
     private static async Task DrainAsync(StreamReader output)
@@ -72,4 +106,13 @@ public sealed partial class ServerProcess : IAsyncLifetime
 
         _process?.Dispose();
     }
+}
+
+/// <summary>The server ended before it was ready, with its exit code and what it wrote to standard error.</summary>
+public sealed class ServerExitedException(int exitCode, string errors)
+    : Exception($"the server exited ({exitCode}) before printing its ready line: {errors}")
+{
+    public int ExitCode { get; } = exitCode;
+
+    public string Errors { get; } = errors;
 }
