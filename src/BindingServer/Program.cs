@@ -39,9 +39,11 @@ if (printKubeconfig)
     return 0;
 }
 
-builder.WebHost.ConfigureKestrel(kestrel =>
+// Read when Kestrel starts rather than now, so a host that adds settings later (a WebApplicationFactory) is obeyed.
+builder.WebHost.ConfigureKestrel((context, kestrel) =>
 {
-    kestrel.Listen(IPAddress.Parse(serverOptions.Address), serverOptions.Port);
+    var listen = context.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+    kestrel.Listen(IPAddress.Parse(listen.Address), listen.Port);
     kestrel.Limits.MaxRequestBodySize = null;
 });
 

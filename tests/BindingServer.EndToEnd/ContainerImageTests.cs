@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 
 namespace BindingServer.EndToEnd;
 

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json;
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;

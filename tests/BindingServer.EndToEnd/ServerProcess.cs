@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 
 namespace BindingServer.EndToEnd;
 

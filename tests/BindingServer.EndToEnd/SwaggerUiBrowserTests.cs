@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 using Microsoft.Playwright;
 
 namespace BindingServer.EndToEnd;

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using NJsonSchema;
 
-namespace BindingServer.Testing;
+namespace BindingServer.TestSupport;
 
 /// <summary>
 /// Validates response bodies against the official Kubernetes and OpenShift schemas kept in

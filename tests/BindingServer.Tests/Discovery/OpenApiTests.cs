@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 using static BindingServer.Tests.Http;
 
 namespace BindingServer.Tests.Discovery;

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.Json.Nodes;
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 using BindingServer.Tests.CloudFoundry;
 
 namespace BindingServer.Tests.Hosting;

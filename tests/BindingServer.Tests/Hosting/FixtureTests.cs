@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using BindingServer.CloudFoundry;
 using BindingServer.Hosting;
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 using BindingServer.Tests.CloudFoundry;
 
 namespace BindingServer.Tests.Hosting;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 using static BindingServer.Tests.Http;
 
 namespace BindingServer.Tests.Kubernetes;

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using BindingServer.Storage;
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 using Microsoft.Extensions.DependencyInjection;
 using static BindingServer.Tests.Http;
 

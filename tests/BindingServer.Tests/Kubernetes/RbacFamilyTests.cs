@@ -1,4 +1,4 @@
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 using static BindingServer.Tests.Http;
 
 namespace BindingServer.Tests.Kubernetes;

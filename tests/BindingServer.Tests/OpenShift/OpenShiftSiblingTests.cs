@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using BindingServer.Testing;
+using BindingServer.TestSupport;
 using static BindingServer.Tests.Http;
 
 namespace BindingServer.Tests.OpenShift;

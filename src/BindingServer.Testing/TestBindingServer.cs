@@ -1,0 +1,225 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using k8s;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BindingServer.Testing;
+
+/// <summary>Where a <see cref="TestBindingServer"/> answers.</summary>
+public enum TestServerTransport
+{
+    /// <summary>Kestrel on a free loopback port: every client works, kubectl and other processes included.</summary>
+    Loopback,
+
+    /// <summary>No socket at all: only the clients this object hands out can reach it; the fastest to start.</summary>
+    InMemory,
+}
+
+/// <summary>
+/// BindingServer inside the test process, on an in-memory store. Start one per test class (or per test run), reset it
+/// between tests with <see cref="ResetAsync"/>, and talk to it with <see cref="CreateClient"/>,
+/// <see cref="CreateKubernetesClient"/> or, for kubectl, <see cref="KubeconfigPath"/>.
+/// </summary>
+public sealed class TestBindingServer : IAsyncDisposable
+{
+    private readonly Host _host;
+    private readonly string _folder;
+    private string? _kubeconfigPath;
+
+    private TestBindingServer(Host host, Uri baseAddress, TestServerTransport transport)
+    {
+        _host = host;
+        BaseAddress = baseAddress;
+        Transport = transport;
+        _folder = Path.Combine(Path.GetTempPath(), "bindingserver-testing-" + Guid.NewGuid().ToString("N"));
+    }
+
+    /// <summary>The server's root URL (for <see cref="TestServerTransport.InMemory"/>, a name only its own clients resolve).</summary>
+    public Uri BaseAddress { get; }
+
+    public TestServerTransport Transport { get; }
+
+    /// <summary>Services of the running server, for tests that need to look inside it.</summary>
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>Starts a server and returns once it answers. Pass settings as configuration keys, e.g. <c>("CloudFoundry:VolumeServicesEnabled", "true")</c>.</summary>
+    public static async Task<TestBindingServer> StartAsync(TestServerTransport transport = TestServerTransport.Loopback,
+        params (string Key, string Value)[] settings)
+    {
+        var host = new Host(settings);
+        Uri address;
+        if (transport == TestServerTransport.Loopback)
+        {
+            host.UseKestrel();
+            host.StartServer();
+            var bound = host.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            address = new Uri(bound.TrimEnd('/') + "/");
+        }
+        else
+        {
+            host.StartServer();
+            address = new Uri("http://localhost/");
+        }
+
+        var server = new TestBindingServer(host, address, transport);
+        using var client = server.CreateClient();
+        (await client.GetAsync("readyz")).EnsureSuccessStatusCode();
+        return server;
+    }
+
+    /// <summary>An HttpClient with <see cref="BaseAddress"/> set; the caller disposes it.</summary>
+    public HttpClient CreateClient()
+    {
+        var client = Transport == TestServerTransport.Loopback ? new HttpClient() : _host.CreateClient();
+        client.BaseAddress = BaseAddress;
+        return client;
+    }
+
+    /// <summary>An HttpClient for the Cloud Foundry v2 API, carrying a UAA-shaped bearer token with the given scopes.</summary>
+    public HttpClient CreateCloudFoundryClient(string userId = "test-user", params string[] scopes)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("bearer",
+            UnsignedToken(userId, scopes.Length > 0 ? scopes : ["cloud_controller.read", "cloud_controller.write"]));
+        return client;
+    }
+
+    /// <summary>A KubernetesClient (<c>k8s.Kubernetes</c>) configured for this server; the caller disposes it.</summary>
+    public k8s.Kubernetes CreateKubernetesClient()
+    {
+        var configuration = new KubernetesClientConfiguration { Host = BaseAddress.ToString().TrimEnd('/') };
+        return Transport == TestServerTransport.Loopback
+            ? new k8s.Kubernetes(configuration)
+            : new k8s.Kubernetes(configuration, new InMemoryTransport(_host.Server.CreateHandler()));
+    }
+
+    /// <summary>A kubeconfig file naming this server, written on first use and removed on dispose (loopback servers only).</summary>
+    public string KubeconfigPath
+    {
+        get
+        {
+            if (Transport != TestServerTransport.Loopback)
+            {
+                throw new InvalidOperationException("kubectl runs in another process and cannot reach an in-memory server; start it with TestServerTransport.Loopback");
+            }
+
+            if (_kubeconfigPath is null)
+            {
+                Directory.CreateDirectory(_folder);
+                using var client = CreateClient();
+                var path = Path.Combine(_folder, "kubeconfig.yaml");
+                File.WriteAllText(path, client.GetStringAsync("_bindingserver/kubeconfig").GetAwaiter().GetResult());
+                _kubeconfigPath = path;
+            }
+
+            return _kubeconfigPath;
+        }
+    }
+
+    /// <summary>Back to the start state: every family, or <c>kubernetes</c> or <c>cloudfoundry</c> alone.</summary>
+    public Task<JsonObject> ResetAsync(string? family = null, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, family is null ? "_bindingserver/reset" : $"_bindingserver/reset?family={Uri.EscapeDataString(family)}", null, cancellationToken);
+
+    /// <summary>Loads Kubernetes manifests (YAML or JSON, several documents) or a Cloud Foundry fixture document, in one transaction.</summary>
+    public Task<JsonObject> LoadFixturesAsync(string fixtures, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "_bindingserver/fixtures", new StringContent(fixtures, Encoding.UTF8, "application/yaml"), cancellationToken);
+
+    /// <summary>Loads the fixture files a path names (a file, or a folder's .yaml, .yml and .json files).</summary>
+    public async Task<JsonObject> LoadFixtureFilesAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var documents = new List<string>();
+        foreach (var file in Hosting.SeedFiles.Expand(path))
+        {
+            documents.Add(await File.ReadAllTextAsync(file, cancellationToken));
+        }
+
+        return await LoadFixturesAsync(string.Join("\n---\n", documents), cancellationToken);
+    }
+
+    /// <summary>Adds a fault rule (see docs/ci.md), e.g. <c>{"method":"PUT","path":"/api/v1/**","status":409,"count":1}</c>.</summary>
+    public Task<JsonObject> AddFaultAsync(string rule, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Post, "_bindingserver/faults", new StringContent(rule, Encoding.UTF8, "application/json"), cancellationToken);
+
+    public Task ClearFaultsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, "_bindingserver/faults", null, cancellationToken);
+
+    /// <summary>The requests received since the journal was last cleared, oldest first.</summary>
+    public async Task<JsonArray> JournalAsync(CancellationToken cancellationToken = default) =>
+        (await SendAsync(HttpMethod.Get, "_bindingserver/journal", null, cancellationToken))["entries"]!.AsArray();
+
+    public Task ClearJournalAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Delete, "_bindingserver/journal", null, cancellationToken);
+
+    private async Task<JsonObject> SendAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
+    {
+        using var client = CreateClient();
+        using var request = new HttpRequestMessage(method, path) { Content = content };
+        using var response = await client.SendAsync(request, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"{method} /{path} answered {(int)response.StatusCode}: {text}", null, response.StatusCode);
+        }
+
+        return text.Length == 0 ? [] : JsonNode.Parse(text) as JsonObject ?? [];
+    }
+
+    /// <summary>The emulator checks a token's claims but not its signature, so tests need no UAA.</summary>
+    private static string UnsignedToken(string userId, string[] scopes)
+    {
+        static string Segment(JsonNode json) =>
+            Convert.ToBase64String(Encoding.UTF8.GetBytes(json.ToJsonString())).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var claims = new JsonObject { ["user_id"] = userId, ["scope"] = new JsonArray(scopes.Select(s => (JsonNode)s).ToArray()) };
+        return $"{Segment(new JsonObject { ["alg"] = "HS256", ["typ"] = "JWT" })}.{Segment(claims)}.c2ln";
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.DisposeAsync();
+        if (Directory.Exists(_folder))
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    /// <summary>The server's own Program, hosted with an in-memory store, quiet logs and any port.</summary>
+    private sealed class Host((string Key, string Value)[] settings) : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            // Next to the test assembly rather than in a source tree, so it works from a package too.
+            builder.UseContentRoot(AppContext.BaseDirectory);
+            builder.UseSetting("Store:InMemory", "true");
+            builder.UseSetting("Server:Port", "0");
+            builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+        }
+    }
+
+    /// <summary>Hands KubernetesClient's requests to the in-memory server instead of the network.</summary>
+    private sealed class InMemoryTransport(HttpMessageHandler server) : DelegatingHandler
+    {
+        private readonly HttpMessageInvoker _invoker = new(server);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            _invoker.SendAsync(request, cancellationToken);
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                _invoker.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+    }
+}
