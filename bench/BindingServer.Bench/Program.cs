@@ -3,14 +3,64 @@ using System.Net.Http.Headers;
 using System.Text;
 
 // Benchmarks against the real server process, run by hand (see docs/benchmarks.md):
-//   dotnet run -c Release --project bench/BindingServer.Bench -- [serverDll] [requests] [concurrency]
+//   dotnet run -c Release --project bench/BindingServer.Bench -- [serverDll] [requests] [concurrency] [all|reset-seed]
 // Figures are printed; nothing here asserts a time.
-var serverDll = args.Length > 0 ? args[0] : FindServer();
+var serverDll = args.Length > 0 && args[0] != "-" ? args[0] : FindServer();
 var requests = args.Length > 1 ? int.Parse(args[1]) : 5000;
 var concurrency = args.Length > 2 ? int.Parse(args[2]) : 8;
+var only = args.Length > 3 ? args[3] : "all";
 
 Console.WriteLine($"server: {serverDll}");
 Console.WriteLine($"requests per phase: {requests}, concurrency: {concurrency}");
+
+// What a CI suite does between tests: reset, then load 1,000 objects of fixtures (one request each, one transaction).
+foreach (var mode in new[] { "in-memory", "file" })
+{
+    var data = Path.Combine(Path.GetTempPath(), "bindingserver-bench-" + Guid.NewGuid().ToString("N"));
+    await using var server = await Server.StartAsync(serverDll, mode == "in-memory", data);
+    using var client = new HttpClient { BaseAddress = server.Address };
+    foreach (var (label, family, fixture) in new[]
+             {
+                 ("kubernetes YAML", "kubernetes", Fixtures.Kubernetes(1000)), ("kubernetes JSON List", "kubernetes", Fixtures.KubernetesList(1000)),
+                 ("cloudfoundry JSON", "cloudfoundry", Fixtures.CloudFoundry(1000)),
+             })
+    {
+        var resets = new List<double>();
+        var seeds = new List<double>();
+        for (var round = 0; round < 21; round++)
+        {
+            var watch = Stopwatch.StartNew();
+            using (var reset = await client.PostAsync($"_bindingserver/reset?family={family}", null))
+            {
+                reset.EnsureSuccessStatusCode();
+            }
+
+            resets.Add(watch.Elapsed.TotalMilliseconds);
+            watch.Restart();
+            using (var seed = await client.PostAsync("_bindingserver/fixtures", new StringContent(fixture, Encoding.UTF8, "application/yaml")))
+            {
+                var outcome = await seed.Content.ReadAsStringAsync();
+                if (!seed.IsSuccessStatusCode || !outcome.Contains("\"existing\":[]", StringComparison.Ordinal))
+                {
+                    throw new InvalidOperationException($"seeding failed: {outcome[..Math.Min(300, outcome.Length)]}");
+                }
+            }
+
+            seeds.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        // The first round warms the JIT; the figures are of the other 20.
+        Console.WriteLine($"reset ({label}, {mode}): {Summary(resets.Skip(1))}; seed 1,000 objects: {Summary(seeds.Skip(1))}; " +
+                          $"both: {Summary(resets.Zip(seeds, (a, b) => a + b).Skip(1))}");
+    }
+
+    DeleteFolder(data);
+}
+
+if (only == "reset-seed")
+{
+    return;
+}
 
 // Start-up: process start to the first 200 from a list, cold (in-memory store and a fresh file store).
 foreach (var mode in new[] { "in-memory", "file" })
@@ -114,6 +164,12 @@ foreach (var mode in new[] { "in-memory", "file" })
     }
 }
 
+static string Summary(IEnumerable<double> samples)
+{
+    var sorted = samples.Order().ToList();
+    return $"median {sorted[sorted.Count / 2]:F0} ms (min {sorted[0]:F0}, max {sorted[^1]:F0})";
+}
+
 static async Task Phase(string name, int count, int concurrency, Func<int, Task<bool>> request)
 {
     var next = -1;
@@ -192,5 +248,63 @@ internal sealed class Server : IAsyncDisposable
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
         _process.Dispose();
+    }
+}
+
+/// <summary>Fixture documents of a given size, as a test suite would keep them in its repository.</summary>
+internal static class Fixtures
+{
+    /// <summary>A namespace, then role bindings in it and cluster role bindings, half each.</summary>
+    public static string Kubernetes(int objects)
+    {
+        var text = new StringBuilder("apiVersion: v1\nkind: Namespace\nmetadata: {name: bench}\n");
+        for (var i = 1; i < objects; i++)
+        {
+            var namespaced = i % 2 == 0;
+            text.Append("---\napiVersion: rbac.authorization.k8s.io/v1\n")
+                .Append(namespaced ? "kind: RoleBinding\n" : "kind: ClusterRoleBinding\n")
+                .Append(namespaced ? $"metadata: {{name: rb-{i}, namespace: bench, labels: {{bench: \"yes\"}}}}\n" : $"metadata: {{name: crb-{i}, labels: {{bench: \"yes\"}}}}\n")
+                .Append("roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\n")
+                .Append($"subjects: [{{kind: User, apiGroup: rbac.authorization.k8s.io, name: user-{i}}}]\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The same objects as one JSON <c>List</c>, the form <c>kubectl get -o json</c> writes.</summary>
+    public static string KubernetesList(int objects)
+    {
+        var items = new List<string> { """{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"bench"}}""" };
+        for (var i = 1; i < objects; i++)
+        {
+            var namespaced = i % 2 == 0;
+            var metadata = namespaced ? $$$"""{"name":"rb-{{{i}}}","namespace":"bench","labels":{"bench":"yes"}}""" : $$$"""{"name":"crb-{{{i}}}","labels":{"bench":"yes"}}""";
+            items.Add($$"""
+                {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"{{(namespaced ? "RoleBinding" : "ClusterRoleBinding")}}","metadata":{{metadata}},
+                 "roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},
+                 "subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"user-{{i}}"}]}
+                """);
+        }
+
+        return $$"""{"apiVersion":"v1","kind":"List","items":[{{string.Join(",", items)}}]}""";
+    }
+
+    /// <summary>An org and a space, then apps, user-provided instances and a binding of each app, a third each.</summary>
+    public static string CloudFoundry(int records)
+    {
+        const string org = "b0000000-0000-4000-8000-000000000001";
+        const string space = "b0000000-0000-4000-8000-000000000002";
+        var each = (records - 2) / 3;
+        string Guid(int kind, int i) => $"b{kind:D7}-0000-4000-8000-{i:D12}";
+        var apps = Enumerable.Range(0, records - 2 - 2 * each).Select(i => $$"""{"guid":"{{Guid(1, i)}}","name":"app-{{i}}","space_guid":"{{space}}"}""");
+        var instances = Enumerable.Range(0, each).Select(i => $$$"""{"guid":"{{{Guid(2, i)}}}","name":"db-{{{i}}}","space_guid":"{{{space}}}","credentials":{"uri":"postgres://db-{{{i}}}"}}""");
+        var bindings = Enumerable.Range(0, each).Select(i => $$"""{"app_guid":"{{Guid(1, i)}}","service_instance_guid":"{{Guid(2, i)}}"}""");
+        return $$"""
+            {"organizations":[{"guid":"{{org}}","name":"bench"}],
+             "spaces":[{"guid":"{{space}}","name":"bench","organization_guid":"{{org}}"}],
+             "apps":[{{string.Join(",", apps)}}],
+             "service_instances":[{{string.Join(",", instances)}}],
+             "service_bindings":[{{string.Join(",", bindings)}}]}
+            """;
     }
 }

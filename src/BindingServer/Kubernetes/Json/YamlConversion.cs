@@ -19,6 +19,20 @@ public static class YamlConversion
     /// <summary>Every document of a YAML stream (JSON is one), null for an empty one.</summary>
     public static IReadOnlyList<JsonNode?> ToJsonDocuments(byte[] body)
     {
+        // A JSON body is read as JSON: the same result, several times faster than through the YAML node model.
+        var start = body.AsSpan().TrimStart(" \t\r\n"u8);
+        if (start.Length > 0 && start[0] is (byte)'{' or (byte)'[')
+        {
+            try
+            {
+                return [JsonNode.Parse(body)];
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                // YAML flow style, or several documents: the YAML reader below decides.
+            }
+        }
+
         var stream = new YamlStream();
         try
         {
