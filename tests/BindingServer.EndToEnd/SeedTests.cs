@@ -78,6 +78,6 @@ public sealed class SeedTests : IDisposable
         await server.DisposeAsync();
 
         Assert.Equal(1, exited.ExitCode);
-        Assert.Contains("BindingServer cannot load --seed: Invalid: Namespace \"Not_Valid\" is invalid: metadata.name", exited.Errors);
+        Assert.Contains($"BindingServer cannot load --seed: Invalid: {file} document 1: Namespace \"Not_Valid\" is invalid: metadata.name", exited.Errors);
     }
 }

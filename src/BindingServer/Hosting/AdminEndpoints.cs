@@ -83,9 +83,9 @@ public static class AdminEndpoints
         {
             return Results.Json(new JsonObject { ["message"] = error.Message }, statusCode: 400);
         }
-        catch (KubeApiException error)
+        catch (FixtureRefusedException error)
         {
-            return Results.Json(new JsonObject { ["message"] = error.Status.Message, ["status"] = KubeJson.ToNode(error.Status) },
+            return Results.Json(new JsonObject { ["message"] = error.Message, ["status"] = KubeJson.ToNode(error.Status) },
                 statusCode: error.Status.Code);
         }
     }

@@ -37,11 +37,12 @@ public sealed class Fixtures(ResourceHandlers handlers, ResourceCatalog catalog,
     /// <summary>
     /// Loads every document of the sources in one transaction. Objects and records that exist already are left as they
     /// are and reported as existing. Throws <see cref="FixtureException"/> for documents it cannot read and
-    /// <see cref="KubeApiException"/> for objects the apiserver would refuse; either way nothing is written.
+    /// <see cref="FixtureRefusedException"/> for objects the apiserver would refuse; either way nothing is written.
     /// </summary>
     public async Task<Outcome> LoadAsync(IReadOnlyList<Source> sources, CancellationToken cancellationToken)
     {
         var kubernetes = new List<(ResourceDefinition, KubeObject)>();
+        var places = new List<string>();
         var cloudFoundry = new List<JsonObject>();
         foreach (var source in sources)
         {
@@ -64,7 +65,7 @@ public sealed class Fixtures(ResourceHandlers handlers, ResourceCatalog catalog,
                     case JsonObject { Count: 0 }:
                         break;
                     case JsonObject document when document.ContainsKey("kind") || document.ContainsKey("apiVersion"):
-                        AddKubernetes(document, at, kubernetes);
+                        AddKubernetes(document, at, kubernetes, places);
                         break;
                     case JsonObject document when CfFixtures.IsDocument(document):
                         cloudFoundry.Add(document);
@@ -79,14 +80,22 @@ public sealed class Fixtures(ResourceHandlers handlers, ResourceCatalog catalog,
         var now = cf.Now;
         var cfCreated = new List<string>();
         var cfExisting = new List<string>();
-        var results = await handlers.CreateManyAsync(kubernetes, FieldManager, cancellationToken, cloudFoundry.Count == 0
-            ? null
-            : (snapshot, firstRevision) =>
-            {
-                cfCreated.Clear();
-                cfExisting.Clear();
-                return CfFixtures.Plan(cloudFoundry, snapshot, firstRevision, now, cfCreated, cfExisting);
-            });
+        IReadOnlyList<(ResourceDefinition Definition, KubeObject Object, bool Created)> results;
+        try
+        {
+            results = await handlers.CreateManyAsync(kubernetes, FieldManager, cancellationToken, cloudFoundry.Count == 0
+                ? null
+                : (snapshot, firstRevision) =>
+                {
+                    cfCreated.Clear();
+                    cfExisting.Clear();
+                    return CfFixtures.Plan(cloudFoundry, snapshot, firstRevision, now, cfCreated, cfExisting);
+                });
+        }
+        catch (KubeApiException error) when (error.Data[ResourceHandlers.BatchIndex] is int index)
+        {
+            throw new FixtureRefusedException(places[index], error);
+        }
 
         string Name(ResourceDefinition definition, KubeObject obj) => definition.Namespaced
             ? $"{definition.Kind}/{obj.Metadata.Namespace}/{obj.Metadata.Name}"
@@ -99,7 +108,7 @@ public sealed class Fixtures(ResourceHandlers handlers, ResourceCatalog catalog,
     }
 
     /// <summary>Decodes one manifest (or each item of a List) as its create endpoint would, strictly, with defaults.</summary>
-    private void AddKubernetes(JsonObject document, string at, List<(ResourceDefinition, KubeObject)> batch)
+    private void AddKubernetes(JsonObject document, string at, List<(ResourceDefinition, KubeObject)> batch, List<string> places)
     {
         var apiVersion = document["apiVersion"]?.ToString() ?? "";
         var kind = document["kind"]?.ToString() ?? "";
@@ -112,7 +121,7 @@ public sealed class Fixtures(ResourceHandlers handlers, ResourceCatalog catalog,
                     throw new FixtureException($"{at} item {i + 1}: each item must be an object");
                 }
 
-                AddKubernetes(item, $"{at} item {i + 1}", batch);
+                AddKubernetes(item, $"{at} item {i + 1}", batch, places);
             }
 
             return;
@@ -136,6 +145,7 @@ public sealed class Fixtures(ResourceHandlers handlers, ResourceCatalog catalog,
         definition.Strategy.ApplyDefaults(obj);
         obj.Metadata.Namespace = definition.Namespaced ? string.IsNullOrEmpty(obj.Metadata.Namespace) ? "default" : obj.Metadata.Namespace : null;
         batch.Add((definition, obj));
+        places.Add(at);
     }
 
     /// <summary>The Kubernetes objects as manifests, namespaces first, without the metadata the server assigns.</summary>
@@ -160,3 +170,10 @@ public sealed class Fixtures(ResourceHandlers handlers, ResourceCatalog catalog,
 
 /// <summary>A fixture that cannot be loaded; the message names the source, document or record, and the reason.</summary>
 public sealed class FixtureException(string message) : Exception(message);
+
+/// <summary>A fixture object the apiserver would refuse: where it is, and the apiserver's Status.</summary>
+public sealed class FixtureRefusedException(string place, KubeApiException refusal)
+    : Exception($"{place}: {refusal.Status.Message}", refusal)
+{
+    public Status Status => refusal.Status;
+}

@@ -1,5 +1,3 @@
-using BindingServer.Kubernetes.Errors;
-
 namespace BindingServer.Hosting;
 
 /// <summary><c>--seed &lt;file or folder&gt;</c>: fixtures loaded at start-up, before the server listens.</summary>
@@ -60,9 +58,9 @@ public static class SeedFiles
         {
             await errors.WriteLineAsync($"BindingServer cannot load --seed: {error.Message}");
         }
-        catch (KubeApiException error)
+        catch (FixtureRefusedException error)
         {
-            await errors.WriteLineAsync($"BindingServer cannot load --seed: {error.Status.Reason}: {error.Status.Message}");
+            await errors.WriteLineAsync($"BindingServer cannot load --seed: {error.Status.Reason}: {error.Message}");
         }
 
         return false;

@@ -123,7 +123,7 @@ public sealed class FixtureTests(ServerFactory factory) : IClassFixture<ServerFa
         Assert.Equal(422, code);
         Assert.Equal(("Invalid", "metadata.name"),
             (body["status"]!["reason"]!.GetValue<string>(), body["status"]!["details"]!["causes"]![0]!["field"]!.GetValue<string>()));
-        Assert.StartsWith("Namespace \"Not_Valid\" is invalid", body["message"]!.GetValue<string>());
+        Assert.StartsWith("body document 2: Namespace \"Not_Valid\" is invalid", body["message"]!.GetValue<string>());
         Assert.Equal(404, (await _client.SendAsync(HttpMethod.Get, "/api/v1/namespaces/kept-out")).Code);
     }
 
@@ -151,7 +151,8 @@ public sealed class FixtureTests(ServerFactory factory) : IClassFixture<ServerFa
     {
         var (code, body) = await LoadAsync("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: nowhere}\nspec: {containers: [{name: c, image: i}]}");
 
-        Assert.Equal((404, "NotFound"), (code, body["status"]!["reason"]!.GetValue<string>()));
+        Assert.Equal((404, "NotFound", "body document 1: namespaces \"nowhere\" not found"),
+            (code, body["status"]!["reason"]!.GetValue<string>(), body["message"]!.GetValue<string>()));
     }
 
     [Fact]

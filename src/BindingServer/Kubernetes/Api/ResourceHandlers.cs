@@ -339,6 +339,9 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
         return CreateAsync(definition, obj, options, warnings, cancellationToken);
     }
 
+    /// <summary>The <c>Exception.Data</c> key of the position in a batch of the object a batch create refused.</summary>
+    public const string BatchIndex = "BindingServer.BatchIndex";
+
     /// <summary>
     /// Creates a batch of already decoded and defaulted objects in one store transaction, as fixtures are loaded: each is
     /// validated as a POST would validate it, objects whose key already exists are left as they are, and a namespaced
@@ -346,32 +349,23 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
     /// </summary>
     /// <param name="alongside">More writes for the same transaction, given the snapshot and the revision its first write takes.</param>
     /// <returns>Each object with whether it was created (false: it existed already).</returns>
+    /// <exception cref="KubeApiException">The refusal of one object, with its position in the batch under <see cref="BatchIndex"/> in <c>Data</c>.</exception>
     public async Task<IReadOnlyList<(ResourceDefinition Definition, KubeObject Object, bool Created)>> CreateManyAsync(
         IReadOnlyList<(ResourceDefinition Definition, KubeObject Object)> batch, string fieldManager, CancellationToken cancellationToken,
         Func<Snapshot, long, IEnumerable<(string Key, Mutation Mutation)>>? alongside = null)
     {
         var now = Now;
-        foreach (var (definition, obj) in batch)
+        for (var index = 0; index < batch.Count; index++)
         {
-            var meta = obj.Metadata;
-            if (!string.IsNullOrEmpty(meta.ResourceVersion))
+            try
             {
-                throw StatusErrors.PlainError("resourceVersion should not be set on objects to be created");
+                PrepareBatchItem(batch[index].Definition, batch[index].Object, fieldManager, now);
             }
-
-            meta.DeletionTimestamp = null;
-            meta.DeletionGracePeriodSeconds = null;
-            meta.SelfLink = null;
-            definition.Strategy.PrepareForCreate(obj);
-            if (string.IsNullOrEmpty(meta.Name) && !string.IsNullOrEmpty(meta.GenerateName))
+            catch (KubeApiException error)
             {
-                meta.Name = GenerateName(meta.GenerateName);
+                error.Data[BatchIndex] = index;
+                throw;
             }
-
-            Validate(definition, meta.Name ?? "", definition.Strategy.Validate(obj));
-            meta.Uid = Guid.NewGuid().ToString();
-            meta.CreationTimestamp = now;
-            meta.ManagedFields = ManagedFields.RecordUpdate(null, null, KubeJson.ToNode(obj), definition.ObjectType, fieldManager, definition.ApiVersion, now);
         }
 
         var results = new List<(ResourceDefinition, KubeObject, bool)>();
@@ -381,8 +375,9 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
             var writes = new List<(string, Mutation)>();
             var batchKeys = new HashSet<string>(StringComparer.Ordinal);
             var incoming = batch.Select(b => b.Definition.Key(b.Object.Metadata.Namespace, b.Object.Metadata.Name!)).ToHashSet(StringComparer.Ordinal);
-            foreach (var (definition, obj) in batch)
+            for (var index = 0; index < batch.Count; index++)
             {
+                var (definition, obj) = batch[index];
                 var key = definition.Key(obj.Metadata.Namespace, obj.Metadata.Name!);
                 if (snapshot.Get(definition.KeyPrefix, key) is not null || !batchKeys.Add(key))
                 {
@@ -395,7 +390,9 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
                     var namespaceKey = namespaces.Key(null, obj.Metadata.Namespace ?? "");
                     if (snapshot.Get(namespaces.KeyPrefix, namespaceKey) is null && !incoming.Contains(namespaceKey))
                     {
-                        throw StatusErrors.NotFound(namespaces.GroupResource, obj.Metadata.Namespace ?? "");
+                        var missing = StatusErrors.NotFound(namespaces.GroupResource, obj.Metadata.Namespace ?? "");
+                        missing.Data[BatchIndex] = index;
+                        throw missing;
                     }
                 }
 
@@ -413,6 +410,30 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
             return writes;
         }, cancellationToken);
         return results;
+    }
+
+    /// <summary>What the create path does to an object before it is stored: server fields, preparation, validation.</summary>
+    private static void PrepareBatchItem(ResourceDefinition definition, KubeObject obj, string fieldManager, DateTimeOffset now)
+    {
+        var meta = obj.Metadata;
+        if (!string.IsNullOrEmpty(meta.ResourceVersion))
+        {
+            throw StatusErrors.PlainError("resourceVersion should not be set on objects to be created");
+        }
+
+        meta.DeletionTimestamp = null;
+        meta.DeletionGracePeriodSeconds = null;
+        meta.SelfLink = null;
+        definition.Strategy.PrepareForCreate(obj);
+        if (string.IsNullOrEmpty(meta.Name) && !string.IsNullOrEmpty(meta.GenerateName))
+        {
+            meta.Name = GenerateName(meta.GenerateName);
+        }
+
+        Validate(definition, meta.Name ?? "", definition.Strategy.Validate(obj));
+        meta.Uid = Guid.NewGuid().ToString();
+        meta.CreationTimestamp = now;
+        meta.ManagedFields = ManagedFields.RecordUpdate(null, null, KubeJson.ToNode(obj), definition.ObjectType, fieldManager, definition.ApiVersion, now);
     }
 
     /// <summary>Update for another API view: the generic update path, never creating.</summary>
