@@ -110,4 +110,18 @@ public sealed class FaultInjectionTests(Kubectl kubectl) : IClassFixture<Kubectl
         Assert.Matches(@"Failure\s+Expired\s+too old resource version: \d+ \(\d+\)", watched.Out);
         Assert.Contains("kube-system", watched.Out);
     }
+
+    [Fact]
+    public async Task Kubectl_gives_up_on_an_injected_slow_answer_at_its_request_timeout()
+    {
+        await InjectAsync("""{"method":"GET","path":"/api/v1/namespaces/kube-public","latencyMs":5000,"count":1}""");
+
+        var slow = await kubectl.RunAsync("get", "namespace", "kube-public", "-o", "name", "--request-timeout=1s");
+
+        Assert.NotEqual(0, slow.ExitCode);
+        // client-go words it by where the deadline struck: awaiting headers, or its request context.
+        Assert.Matches("Unable to connect to the server: .*(Client.Timeout exceeded while awaiting headers|context deadline exceeded)", slow.Err);
+        var again = await kubectl.RunAsync("get", "namespace", "kube-public", "-o", "name", "--request-timeout=10s");
+        Assert.Equal((0, "namespace/kube-public\n"), (again.ExitCode, again.Out));
+    }
 }
