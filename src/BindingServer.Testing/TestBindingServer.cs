@@ -188,16 +188,31 @@ public sealed class TestBindingServer : IAsyncDisposable
     }
 
     /// <summary>The server's own Program, hosted with an in-memory store, quiet logs and any port.</summary>
-    private sealed class Host((string Key, string Value)[] settings) : WebApplicationFactory<Program>
+    private sealed class Host : WebApplicationFactory<Program>
     {
+        /// <summary>The hosting layer's own override of where WebApplicationFactory looks for the app's content root.</summary>
+        private const string ContentRootVariable = "ASPNETCORE_TEST_CONTENTROOT_BINDINGSERVER";
+
+        private readonly (string Key, string Value)[] _settings;
+
+        public Host((string Key, string Value)[] settings)
+        {
+            _settings = settings;
+
+            // The content root is the test's output folder rather than a source tree, which a package's users do not
+            // have (the factory would otherwise search for a solution file and fail without one).
+            if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(ContentRootVariable)))
+            {
+                Environment.SetEnvironmentVariable(ContentRootVariable, AppContext.BaseDirectory);
+            }
+        }
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
-            // Next to the test assembly rather than in a source tree, so it works from a package too.
-            builder.UseContentRoot(AppContext.BaseDirectory);
             builder.UseSetting("Store:InMemory", "true");
             builder.UseSetting("Server:Port", "0");
             builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
-            foreach (var (key, value) in settings)
+            foreach (var (key, value) in _settings)
             {
                 builder.UseSetting(key, value);
             }
