@@ -203,7 +203,7 @@ public sealed class FaultInjection
             }
             else
             {
-                await KubeHttp.WriteStatusAsync(context, KubernetesFailure(context.Request.Path.Value ?? "", status, rule.RetryAfterSeconds).Status);
+                await KubeHttp.WriteStatusAsync(context, KubernetesFailure(context.Request, status, rule.RetryAfterSeconds).Status);
             }
         }
     }
@@ -229,15 +229,17 @@ public sealed class FaultInjection
         : new CfApiException(status, "UnknownError", 10001, "An unknown error occurred.");
 
     /// <summary>The apiserver's Status for each failure, naming the resource and object the path addresses.</summary>
-    private static KubeApiException KubernetesFailure(string path, int status, int retryAfterSeconds)
+    private static KubeApiException KubernetesFailure(HttpRequest request, int status, int retryAfterSeconds)
     {
         switch (status)
         {
             case 409:
-                var (resource, name) = Addressed(path);
+                var (resource, name) = Addressed(request.Path.Value ?? "");
                 return StatusErrors.Conflict(resource, name, StatusErrors.ModifiedMessage);
             case 410:
-                return StatusErrors.Expired("The resourceVersion for the provided list is too old.");
+                return StatusErrors.Expired(request.Query.ContainsKey("continue")
+                    ? ListHandlers.ContinueTooOld
+                    : "The resourceVersion for the provided list is too old.");
             case 429:
                 return StatusErrors.TooManyRequests("Too many requests, please try again later.", retryAfterSeconds);
             case 503:

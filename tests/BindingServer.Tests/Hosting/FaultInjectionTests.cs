@@ -113,9 +113,13 @@ public sealed class FaultInjectionTests(ServerFactory factory) : IClassFixture<S
         Assert.Empty(OfficialSchemas.Validate("core", "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent", error.ToJsonString()));
 
         var (code, status) = await _client.SendAsync(HttpMethod.Get, "/api/v1/namespaces?limit=1&continue=stale");
-        Assert.Equal((410, "Expired", "The resourceVersion for the provided list is too old."),
-            (code, status["reason"]!.GetValue<string>(), status["message"]!.GetValue<string>()));
+        Assert.Equal((410, "Expired"), (code, status["reason"]!.GetValue<string>()));
+        Assert.StartsWith("The provided continue parameter is too old to display a consistent list result.", status["message"]!.GetValue<string>());
         Assert.Equal(200, (await _client.SendAsync(HttpMethod.Get, "/api/v1/namespaces")).Code);
+
+        await AddAsync("""{"method":"GET","path":"/api/v1/namespaces","status":410,"watch":false,"count":1}""");
+        var (listCode, listStatus) = await _client.SendAsync(HttpMethod.Get, "/api/v1/namespaces?resourceVersion=2&resourceVersionMatch=Exact");
+        Assert.Equal((410, "The resourceVersion for the provided list is too old."), (listCode, listStatus["message"]!.GetValue<string>()));
     }
 
     [Fact]

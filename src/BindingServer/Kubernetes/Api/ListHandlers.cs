@@ -12,6 +12,10 @@ namespace BindingServer.Kubernetes.Api;
 /// <summary>List (with selectors, paging and historical revisions) and watch, generic over kinds.</summary>
 public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<ListHandlers> logger)
 {
+    /// <summary>The apiserver's 410 text for a continue token whose revision has been compacted away.</summary>
+    public const string ContinueTooOld =
+        "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
+
     /// <summary>How often an idle watch that allows bookmarks is sent one.</summary>
     private static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(60);
 
@@ -139,8 +143,7 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
         {
             var token = ContinueToken.Decode(options.Continue);
             var entries = await store.ListAtAsync(definition.KeyPrefix, token.ResourceVersion, cancellationToken)
-                ?? throw StatusErrors.Expired(
-                    "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.");
+                ?? throw StatusErrors.Expired(ContinueTooOld);
             return (entries, token.ResourceVersion, definition.KeyPrefix + token.Start);
         }
 
