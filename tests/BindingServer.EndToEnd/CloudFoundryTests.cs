@@ -32,7 +32,7 @@ public sealed class CloudFoundryTests(ServerProcess server) : IClassFixture<Serv
     }
 
     [Fact]
-    public async Task Outside_the_default_space_binding_needs_the_developer_role()
+    public async Task Outside_the_default_space_binding_and_seeing_the_space_need_a_role()
     {
         using var admin = Client("e2e-admin", "\"cloud_controller.admin\"");
         using var developer = Client("e2e-dev");
@@ -47,10 +47,18 @@ public sealed class CloudFoundryTests(ServerProcess server) : IClassFixture<Serv
         Assert.Equal("""{"description":"You are not authorized to perform the requested action","error_code":"CF-NotAuthorized","code":10003}""",
             (await JsonAsync(refused)).ToJsonString());
 
+        // Before the grant the space is not the user's: its app is hidden (403) and no app can be made in it.
+        using var hidden = await developer.GetAsync($"v2/apps/{app}");
+        Assert.Equal(HttpStatusCode.Forbidden, hidden.StatusCode);
+        using var notYours = await developer.PostAsync("v2/apps", new StringContent($$"""{"name":"e2e-dev-app","space_guid":"{{space}}"}"""));
+        Assert.Equal(HttpStatusCode.Forbidden, notYours.StatusCode);
+
         using var granted = await admin.PutAsync($"v2/spaces/{space}/developers/e2e-dev", null);
         Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
         using var bound = await developer.PostAsync("v2/service_bindings", new StringContent(bind));
         Assert.Equal(HttpStatusCode.Created, bound.StatusCode);
+        using var seen = await developer.GetAsync($"v2/apps/{app}");
+        Assert.Equal(HttpStatusCode.OK, seen.StatusCode);
     }
 
     private static async Task<JsonNode> JsonAsync(HttpResponseMessage response) => JsonNode.Parse(await response.Content.ReadAsStringAsync())!;

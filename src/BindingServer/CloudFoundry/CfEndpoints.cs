@@ -64,8 +64,8 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             .WithMetadata(CloudFoundryApiDocs.Delete("an app"));
         v2.MapDelete("/apps/{app}/service_bindings/{guid}", (HttpContext c, CfEndpoints e, string app, string guid) => e.DeleteBindingOfAppAsync(c, app, guid))
             .WithMetadata(CloudFoundryApiDocs.DeleteBindingOfApp);
-        v2.MapGet("/apps/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) => e.ListBindingsOfAsync(c, "app_guid", guid,
-            () => e.Exists(CfStore.Apps, guid) ? null : CfApiException.AppNotFound(guid)))
+        v2.MapGet("/apps/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) =>
+            e.ListBindingsOfAsync(c, CfStore.Apps, "app_guid", guid, CfApiException.AppNotFound))
             .WithMetadata(CloudFoundryApiDocs.List("an app's service bindings"));
 
         v2.MapGet("/user_provided_service_instances", (HttpContext c, CfEndpoints e) =>
@@ -81,7 +81,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         v2.MapDelete("/user_provided_service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteInstanceAsync(c, guid, userProvided: true))
             .WithMetadata(CloudFoundryApiDocs.Delete("a user-provided service instance"));
         v2.MapGet("/user_provided_service_instances/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) =>
-            e.ListBindingsOfAsync(c, "service_instance_guid", guid, () => e.Exists(CfStore.ServiceInstances, guid) ? null : CfApiException.UserProvidedServiceInstanceNotFound(guid)))
+            e.ListBindingsOfAsync(c, CfStore.ServiceInstances, "service_instance_guid", guid, CfApiException.UserProvidedServiceInstanceNotFound))
             .WithMetadata(CloudFoundryApiDocs.List("an instance's service bindings"));
 
         v2.MapGet("/service_instances", (HttpContext c, CfEndpoints e) =>
@@ -95,7 +95,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         v2.MapDelete("/service_instances/{guid}", (HttpContext c, CfEndpoints e, string guid) => e.DeleteInstanceAsync(c, guid, userProvided: false))
             .WithMetadata(CloudFoundryApiDocs.Delete("a managed service instance"));
         v2.MapGet("/service_instances/{guid}/service_bindings", (HttpContext c, CfEndpoints e, string guid) =>
-            e.ListBindingsOfAsync(c, "service_instance_guid", guid, () => e.Exists(CfStore.ServiceInstances, guid) ? null : CfApiException.ServiceInstanceNotFound(guid)))
+            e.ListBindingsOfAsync(c, CfStore.ServiceInstances, "service_instance_guid", guid, CfApiException.ServiceInstanceNotFound))
             .WithMetadata(CloudFoundryApiDocs.List("an instance's service bindings"));
 
         v2.MapGet("/services", (HttpContext c, CfEndpoints e) => e.ListAsync(c, CfStore.Services, ["label"], e.Service))
@@ -136,14 +136,40 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             .WithMetadata(CloudFoundryApiDocs.RevokeRole(what));
     }
 
-    private JsonObject Organization(JsonObject r) => present.Organization(r);
-    private JsonObject Space(JsonObject r) => present.Space(r);
-    private JsonObject App(JsonObject r) => present.App(r);
-    private JsonObject Instance(JsonObject r) => present.Instance(r);
-    private JsonObject Service(JsonObject r) => present.Service(r);
-    private JsonObject Plan(JsonObject r) => present.Plan(r);
+    private JsonObject Organization(CfUser user, JsonObject r) => present.Organization(r);
+    private JsonObject Space(CfUser user, JsonObject r) => present.Space(r);
+    private JsonObject App(CfUser user, JsonObject r) => present.App(r);
+    private JsonObject Instance(CfUser user, JsonObject r) => present.Instance(r, CfRoles.SeesCredentials(user, SpacePlace(Text(r, "space_guid")!).Space));
+    private JsonObject Service(CfUser user, JsonObject r) => present.Service(r);
+    private JsonObject Plan(CfUser user, JsonObject r) => present.Plan(r);
 
     private bool Exists(string collection, string guid) => store.Get(collection, guid) is not null;
+
+    /// <summary>
+    /// Whether the user sees a record (CC's user visibility filters): orgs to their members, spaces, apps and instances
+    /// to their space's roles and org managers, everything to admins and global readers; the service catalog to all.
+    /// </summary>
+    private bool Visible(CfUser user, string collection, JsonObject record)
+    {
+        if (user.ReadsEverything)
+        {
+            return true;
+        }
+
+        switch (collection)
+        {
+            case CfStore.Organizations:
+                var guid = Text(record, "guid");
+                return CfRoles.SeesOrganization(user, record, store.List(CfStore.Spaces).Where(space => Text(space, "organization_guid") == guid));
+            case CfStore.Spaces:
+                return CfRoles.Sees(user, record, store.Get(CfStore.Organizations, Text(record, "organization_guid")!));
+            case CfStore.Apps or CfStore.ServiceInstances:
+                var (space, org) = SpacePlace(Text(record, "space_guid")!);
+                return CfRoles.Sees(user, space, org);
+            default:
+                return true;
+        }
+    }
 
     private static JsonObject Info() => new()
     {
@@ -164,32 +190,42 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         ["osbapi_version"] = "2.15",
     };
 
-    private Task ListAsync(HttpContext context, string collection, string[] filters, Func<JsonObject, JsonObject> render, Func<JsonObject, bool>? include = null)
-    {
-        Reader(context);
-        var query = CfQuery.Parse(context.Request, filters, refuseOrderBy: false);
-        var items = store.List(collection).Where(r => include?.Invoke(r) ?? true).Where(r => query.Matches(k => Text(r, k))).ToList();
-        return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, render));
-    }
-
-    private Task GetAsync(HttpContext context, string collection, string guid, Func<string, CfApiException> notFound, Func<JsonObject, JsonObject> render,
+    /// <summary>A list holds what the user may see, and nothing says that more exists.</summary>
+    private Task ListAsync(HttpContext context, string collection, string[] filters, Func<CfUser, JsonObject, JsonObject> render,
         Func<JsonObject, bool>? include = null)
     {
-        Reader(context);
+        var user = Reader(context);
+        var query = CfQuery.Parse(context.Request, filters, refuseOrderBy: false);
+        var items = store.List(collection).Where(r => include?.Invoke(r) ?? true).Where(r => query.Matches(k => Text(r, k)))
+            .Where(r => Visible(user, collection, r)).ToList();
+        return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, r => render(user, r)));
+    }
+
+    /// <summary>One record: 404 when it does not exist, 403 when it exists but the user may not see it.</summary>
+    private Task GetAsync(HttpContext context, string collection, string guid, Func<string, CfApiException> notFound,
+        Func<CfUser, JsonObject, JsonObject> render, Func<JsonObject, bool>? include = null)
+    {
+        var user = Reader(context);
         var record = store.Get(collection, guid);
         if (record is null || include?.Invoke(record) == false)
         {
             throw notFound(guid);
         }
 
-        return CfHttp.WriteAsync(context, 200, render(record));
+        return Visible(user, collection, record) ? CfHttp.WriteAsync(context, 200, render(user, record)) : throw CfApiException.NotAuthorized();
     }
 
+    /// <summary>POST /v2/organizations: admins only, as with CC's default <c>user_org_creation</c> feature flag (off).</summary>
     private async Task CreateOrganizationAsync(HttpContext context)
     {
-        Writer(context);
+        var user = Writer(context);
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("name", "String", true));
+        if (!user.IsAdmin)
+        {
+            throw CfApiException.NotAuthorized();
+        }
+
         var org = await store.CreateAsync(CfStore.Organizations, new JsonObject { ["name"] = Text(body, "name"), ["billing_enabled"] = false, ["status"] = "active" });
         await CfHttp.WriteAsync(context, 201, present.Organization(org), $"/v2/organizations/{Text(org, "guid")}");
     }
@@ -265,15 +301,17 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         }
     }
 
+    /// <summary>POST /v2/spaces: admins and the org's managers.</summary>
     private async Task CreateSpaceAsync(HttpContext context)
     {
-        Writer(context);
+        var user = Writer(context);
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("name", "String", true), ("organization_guid", "String", true));
         var orgGuid = Text(body, "organization_guid")!;
-        if (!Exists(CfStore.Organizations, orgGuid))
+        var org = store.Get(CfStore.Organizations, orgGuid) ?? throw CfApiException.InvalidRelation($"Could not find Organization with guid: {orgGuid}");
+        if (!user.IsAdmin && !CfRoles.Has(org, "managers", user.Id))
         {
-            throw CfApiException.InvalidRelation($"Could not find Organization with guid: {orgGuid}");
+            throw CfApiException.NotAuthorized();
         }
 
         var space = await store.CreateAsync(CfStore.Spaces, new JsonObject { ["name"] = Text(body, "name"), ["organization_guid"] = orgGuid, ["allow_ssh"] = true });
@@ -282,7 +320,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
 
     private async Task CreateAppAsync(HttpContext context)
     {
-        Writer(context);
+        var user = Writer(context);
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("name", "String", true), ("space_guid", "String", true), ("instances", "Integer", false),
             ("memory", "Integer", false), ("environment_json", "Hash", false));
@@ -301,6 +339,10 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             {
                 throw CfApiException.AppNameTaken(name);
             }
+
+            // As CC's AppCreate: the app is validated (its name) before access is.
+            var (space, org) = SpacePlace(spaceGuid);
+            CfRoles.CheckMayChange(user, space, org);
         });
         await CfHttp.WriteAsync(context, 201, present.App(app), $"/v2/apps/{Text(app, "guid")}");
     }
@@ -320,18 +362,17 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
 
     private async Task DeleteAppAsync(HttpContext context, string guid)
     {
-        Anyone(context);
-        if (!Exists(CfStore.Apps, guid))
-        {
-            throw CfApiException.AppNotFound(guid);
-        }
+        var user = Writer(context);
+        var app = store.Get(CfStore.Apps, guid) ?? throw CfApiException.AppNotFound(guid);
+        var (space, org) = SpacePlace(Text(app, "space_guid")!);
+        CfRoles.CheckMayChange(user, space, org);
 
         await DeleteWithBindingsAsync(context, CfStore.Apps, guid, "app_guid", () => CfApiException.AssociationNotEmpty("service_bindings", "processes"));
     }
 
     private async Task CreateUserProvidedAsync(HttpContext context)
     {
-        Writer(context);
+        var user = Writer(context);
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("name", "String", true), ("space_guid", "String", true), ("credentials", "Hash", false),
             ("syslog_drain_url", "String", false), ("route_service_url", "String", false), ("tags", "Array", false));
@@ -341,6 +382,8 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             throw CfApiException.InvalidRelation($"Could not find Space with guid: {spaceGuid}");
         }
 
+        var (space, org) = SpacePlace(spaceGuid);
+        CfRoles.CheckMayChange(user, space, org);
         var name = Text(body, "name")!;
         var instance = await store.CreateAsync(CfStore.ServiceInstances, new JsonObject
         {
@@ -370,7 +413,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
 
     private async Task CreateManagedAsync(HttpContext context)
     {
-        Writer(context);
+        var user = Writer(context);
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("name", "String", true), ("space_guid", "String", true), ("service_plan_guid", "String", true),
             ("parameters", "Hash", false), ("tags", "Array", false));
@@ -384,6 +427,9 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         {
             throw CfApiException.ServiceInstanceInvalid("not a valid space");
         }
+
+        var (space, org) = SpacePlace(spaceGuid);
+        CfRoles.CheckMayChange(user, space, org);
 
         var name = Text(body, "name")!;
         var now = store.Now;
@@ -410,12 +456,15 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
 
     private async Task DeleteInstanceAsync(HttpContext context, string guid, bool userProvided)
     {
-        Anyone(context);
+        var user = Writer(context);
         var instance = store.Get(CfStore.ServiceInstances, guid);
         if (instance is null || CfPresenters.IsUserProvided(instance) != userProvided)
         {
             throw userProvided ? CfApiException.UserProvidedServiceInstanceNotFound(guid) : CfApiException.ServiceInstanceNotFound(guid);
         }
+
+        var (space, org) = SpacePlace(Text(instance, "space_guid")!);
+        CfRoles.CheckMayChange(user, space, org);
 
         await DeleteWithBindingsAsync(context, CfStore.ServiceInstances, guid, "service_instance_guid",
             () => CfApiException.AssociationNotEmpty("service_bindings", "service instances"));
@@ -458,13 +507,8 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
             }
 
             var spaceGuid = Text(instance, "space_guid")!;
-            var space = store.Get(CfStore.Spaces, spaceGuid);
-            if (!CfRoles.IsDeveloper(user, space))
-            {
-                throw CfApiException.NotAuthorized();
-            }
-
-            CfRoles.CheckNotSuspended(user, space is null ? null : store.Get(CfStore.Organizations, Text(space, "organization_guid")!));
+            var (space, org) = SpacePlace(spaceGuid);
+            CfRoles.CheckMayChange(user, space, org);
             if (Text(body, "space_guid") is { } newSpace && newSpace != spaceGuid)
             {
                 throw CfApiException.ServiceInstanceInvalid("cannot change space for service instance");
@@ -509,12 +553,14 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         return WriteBindingsAsync(context, user, query, _ => true);
     }
 
-    private Task ListBindingsOfAsync(HttpContext context, string key, string guid, Func<CfApiException?> missing)
+    /// <summary>The bindings of an app or instance, which must exist (404) and be visible to the user (403).</summary>
+    private Task ListBindingsOfAsync(HttpContext context, string collection, string key, string guid, Func<string, CfApiException> notFound)
     {
         var user = Reader(context);
-        if (missing() is { } error)
+        var parent = store.Get(collection, guid) ?? throw notFound(guid);
+        if (!Visible(user, collection, parent))
         {
-            throw error;
+            throw CfApiException.NotAuthorized();
         }
 
         var query = CfQuery.Parse(context.Request, BindingFilters);
@@ -548,10 +594,13 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         present.Binding(binding, depth, CfRoles.SeesCredentials(user, AppPlace(Text(binding, "app_guid")!).Space));
 
     /// <summary>The space and org of an app: what every role check on a binding is made against.</summary>
-    private (JsonObject? Space, JsonObject? Org) AppPlace(string appGuid)
+    private (JsonObject? Space, JsonObject? Org) AppPlace(string appGuid) =>
+        store.Get(CfStore.Apps, appGuid) is { } app ? SpacePlace(Text(app, "space_guid")!) : (null, null);
+
+    /// <summary>A space and its org.</summary>
+    private (JsonObject? Space, JsonObject? Org) SpacePlace(string spaceGuid)
     {
-        var app = store.Get(CfStore.Apps, appGuid);
-        var space = app is null ? null : store.Get(CfStore.Spaces, Text(app, "space_guid")!);
+        var space = store.Get(CfStore.Spaces, spaceGuid);
         var org = space is null ? null : store.Get(CfStore.Organizations, Text(space, "organization_guid")!);
         return (space, org);
     }

@@ -7,6 +7,9 @@ public sealed class CfPresenters(CfStore store)
 {
     private static string Guid(JsonObject record) => record["guid"]!.GetValue<string>();
 
+    /// <summary>What CC shows in place of credentials the user may not read.</summary>
+    private static JsonObject Redacted() => new() { ["redacted_message"] = "[PRIVATE DATA HIDDEN]" };
+
     private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
 
     public JsonObject Organization(JsonObject org) => CfHttp.Resource(org, $"/v2/organizations/{Guid(org)}", new JsonObject
@@ -57,7 +60,8 @@ public sealed class CfPresenters(CfStore store)
     public static string InstanceUrl(JsonObject instance) =>
         IsUserProvided(instance) ? $"/v2/user_provided_service_instances/{Guid(instance)}" : $"/v2/service_instances/{Guid(instance)}";
 
-    public JsonObject Instance(JsonObject instance)
+    /// <summary>An instance; a user-provided one's credentials are hidden from users who are not its space's developers.</summary>
+    public JsonObject Instance(JsonObject instance, bool showCredentials = true)
     {
         var guid = Guid(instance);
         var url = InstanceUrl(instance);
@@ -66,7 +70,7 @@ public sealed class CfPresenters(CfStore store)
             return CfHttp.Resource(instance, url, new JsonObject
             {
                 ["name"] = Text(instance, "name"),
-                ["credentials"] = instance["credentials"]?.DeepClone(),
+                ["credentials"] = showCredentials ? instance["credentials"]?.DeepClone() : Redacted(),
                 ["space_guid"] = Text(instance, "space_guid"),
                 ["type"] = "user_provided_service_instance",
                 ["syslog_drain_url"] = Text(instance, "syslog_drain_url"),
@@ -146,7 +150,7 @@ public sealed class CfPresenters(CfStore store)
         {
             ["app_guid"] = appGuid,
             ["service_instance_guid"] = Text(binding, "service_instance_guid"),
-            ["credentials"] = showCredentials ? binding["credentials"]?.DeepClone() : new JsonObject { ["redacted_message"] = "[PRIVATE DATA HIDDEN]" },
+            ["credentials"] = showCredentials ? binding["credentials"]?.DeepClone() : Redacted(),
             ["binding_options"] = new JsonObject(),
             ["gateway_data"] = null,
             ["gateway_name"] = "",

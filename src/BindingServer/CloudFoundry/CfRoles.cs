@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 namespace BindingServer.CloudFoundry;
 
 /// <summary>
-/// Org and space roles, kept as user-id lists on the org and space records, and the checks Cloud Controller
-/// makes with them before a binding is created, shown or removed (§2.2 of the reference).
+/// Org and space roles, kept as user-id lists on the org and space records, and the checks Cloud Controller's
+/// access classes make with them: who sees an org, space, app, instance or binding, and who may change them
+/// (§2.2 and §10–11 of the reference).
 /// </summary>
 public static class CfRoles
 {
@@ -12,8 +13,9 @@ public static class CfRoles
     public static readonly string[] SpaceRoles = ["developers", "managers", "auditors"];
 
     /// <summary>
-    /// Marks the space made at first start: every user counts as its developer, so a fresh server can be used
-    /// with any token; spaces created later grant roles only through the role routes, as CC does.
+    /// Marks the org and space made at first start: every user counts as a member of the org and a developer of the
+    /// space, so a fresh server can be used with any token; orgs and spaces created later grant roles only through
+    /// the role routes, as CC does.
     /// </summary>
     public const string OpenToEveryone = "open_to_every_user";
 
@@ -46,6 +48,31 @@ public static class CfRoles
         user.ReadsEverything || IsDeveloper(user, space)
         || (space is not null && (Has(space, "managers", user.Id) || Has(space, "auditors", user.Id)))
         || (org is not null && Has(org, "managers", user.Id));
+
+    /// <summary>
+    /// Whether the user sees an org: any org role, or (because this emulator does not make space roles wait for org
+    /// membership) any role in one of its spaces.
+    /// </summary>
+    public static bool SeesOrganization(CfUser user, JsonObject org, IEnumerable<JsonObject> spaces) =>
+        user.ReadsEverything || org[OpenToEveryone]?.GetValue<bool>() == true || OrganizationRoles.Any(role => Has(org, role, user.Id))
+        || spaces.Any(space => SpaceRoles.Any(role => Has(space, role, user.Id)));
+
+    /// <summary>
+    /// Apps and service instances are created, changed and deleted by admins, or by developers of their space while
+    /// its org is not suspended; anyone else is not authorized.
+    /// </summary>
+    public static void CheckMayChange(CfUser user, JsonObject? space, JsonObject? org)
+    {
+        if (user.IsAdmin)
+        {
+            return;
+        }
+
+        if (org?["status"]?.GetValue<string>() is { } status && status != "active" || !IsDeveloper(user, space))
+        {
+            throw CfApiException.NotAuthorized();
+        }
+    }
 
     /// <summary>Credentials are shown to admins, read-only admins and the space's developers; others get a placeholder.</summary>
     public static bool SeesCredentials(CfUser user, JsonObject? space) =>

@@ -122,8 +122,10 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
             return;
         }
 
-        var org = await CreateAsync(Organizations, new JsonObject { ["name"] = "default-org", ["billing_enabled"] = false, ["status"] = "active" },
-            guid: StableGuid("organizations/default-org"));
+        var org = await CreateAsync(Organizations, new JsonObject
+        {
+            ["name"] = "default-org", ["billing_enabled"] = false, ["status"] = "active", [CfRoles.OpenToEveryone] = true,
+        }, guid: StableGuid("organizations/default-org"));
         await CreateAsync(Spaces, new JsonObject { ["name"] = "default-space", ["organization_guid"] = org["guid"]!.GetValue<string>(), ["allow_ssh"] = true,
             [CfRoles.OpenToEveryone] = true,
         }, guid: StableGuid("spaces/default-space"));

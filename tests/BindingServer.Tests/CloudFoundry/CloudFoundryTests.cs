@@ -210,8 +210,10 @@ public sealed class CloudFoundryTests(ServerFactory factory) : IClassFixture<Ser
     [Fact]
     public async Task An_instance_in_another_space_is_a_space_mismatch()
     {
+        var admin = factory.Authorized(Cf.Token("admin", ["cloud_controller.admin"]));
         var org = (await _client.CallAsync(HttpMethod.Get, "/v2/organizations")).Body!["resources"]![0]!["metadata"]!["guid"].Str();
-        var other = (await _client.CallAsync(HttpMethod.Post, "/v2/spaces", $$"""{"name":"other-space","organization_guid":"{{org}}"}""")).Guid();
+        var other = (await admin.CallAsync(HttpMethod.Post, "/v2/spaces", $$"""{"name":"other-space","organization_guid":"{{org}}"}""")).Guid();
+        Assert.Equal(201, (await admin.CallAsync(HttpMethod.Put, $"/v2/spaces/{other}/developers/user-1")).Code);
         var app = await AppAsync("mismatch-app");
         var instance = await UserProvidedAsync("elsewhere-db", other);
 
