@@ -53,6 +53,8 @@ public sealed class CloudFoundryTests(ServerProcess server) : IClassFixture<Serv
         using var notYours = await developer.PostAsync("v2/apps", new StringContent($$"""{"name":"e2e-dev-app","space_guid":"{{space}}"}"""));
         Assert.Equal(HttpStatusCode.Forbidden, notYours.StatusCode);
 
+        using var member = await admin.PutAsync($"v2/organizations/{org}/users/e2e-dev", null);
+        Assert.Equal(HttpStatusCode.Created, member.StatusCode);
         using var granted = await admin.PutAsync($"v2/spaces/{space}/developers/e2e-dev", null);
         Assert.Equal(HttpStatusCode.Created, granted.StatusCode);
         using var bound = await developer.PostAsync("v2/service_bindings", new StringContent(bind));

@@ -159,8 +159,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         switch (collection)
         {
             case CfStore.Organizations:
-                var guid = Text(record, "guid");
-                return CfRoles.SeesOrganization(user, record, store.List(CfStore.Spaces).Where(space => Text(space, "organization_guid") == guid));
+                return CfRoles.SeesOrganization(user, record);
             case CfStore.Spaces:
                 return CfRoles.Sees(user, record, store.Get(CfStore.Organizations, Text(record, "organization_guid")!));
             case CfStore.Apps or CfStore.ServiceInstances:
@@ -280,6 +279,14 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         }
 
         CfRoles.CheckNotSuspended(user, org);
+
+        // A space role is for members of the space's org (CC's Space#validate_developer and siblings), and the
+        // error names only the user.
+        if (grant && isSpace && !CfRoles.IsMember(org, userId))
+        {
+            throw CfApiException.InvalidRelation(userId);
+        }
+
         var updated = await store.UpdateAsync(collection, guid, r =>
         {
             if (grant)

@@ -49,13 +49,13 @@ public static class CfRoles
         || (space is not null && (Has(space, "managers", user.Id) || Has(space, "auditors", user.Id)))
         || (org is not null && Has(org, "managers", user.Id));
 
-    /// <summary>
-    /// Whether the user sees an org: any org role, or (because this emulator does not make space roles wait for org
-    /// membership) any role in one of its spaces.
-    /// </summary>
-    public static bool SeesOrganization(CfUser user, JsonObject org, IEnumerable<JsonObject> spaces) =>
-        user.ReadsEverything || org[OpenToEveryone]?.GetValue<bool>() == true || OrganizationRoles.Any(role => Has(org, role, user.Id))
-        || spaces.Any(space => SpaceRoles.Any(role => Has(space, role, user.Id)));
+    /// <summary>Whether the user is among an org's users (everyone is, of the org made at first start).</summary>
+    public static bool IsMember(JsonObject? org, string userId) =>
+        org is not null && (org[OpenToEveryone]?.GetValue<bool>() == true || Has(org, "users", userId));
+
+    /// <summary>Whether the user sees an org: any role in it.</summary>
+    public static bool SeesOrganization(CfUser user, JsonObject org) =>
+        user.ReadsEverything || org[OpenToEveryone]?.GetValue<bool>() == true || OrganizationRoles.Any(role => Has(org, role, user.Id));
 
     /// <summary>
     /// Apps and service instances are created, changed and deleted by admins, or by developers of their space while

@@ -27,6 +27,13 @@ public sealed class CloudFoundryAccessTests(ServerFactory factory) : IClassFixtu
     private async Task GrantAsync(string collection, string guid, string role, string user) =>
         Assert.Equal(201, (await _admin.CallAsync(HttpMethod.Put, $"/v2/{collection}/{guid}/{role}/{user}")).Code);
 
+    /// <summary>A space role, after the org membership CC requires for it.</summary>
+    private async Task GrantSpaceAsync(string org, string space, string role, string user)
+    {
+        await GrantAsync("organizations", org, "users", user);
+        await GrantAsync("spaces", space, role, user);
+    }
+
     private static List<string> Names(Cf.Reply list) => list.Body!["resources"]!.AsArray().Select(r => r!["entity"]!["name"].Str()).ToList();
 
     [Fact]
@@ -48,7 +55,7 @@ public sealed class CloudFoundryAccessTests(ServerFactory factory) : IClassFixtu
     [Fact]
     public async Task Apps_and_instances_are_created_and_deleted_by_developers_of_their_space()
     {
-        var (_, space) = await PlaceAsync("devs");
+        var (org, space) = await PlaceAsync("devs");
         var dave = As("dave");
         var plan = (await dave.CallAsync(HttpMethod.Get, "/v2/service_plans")).Body!["resources"]!.AsArray()
             .Single(p => p!["entity"]!["name"].Str() == "small")!["metadata"]!["guid"].Str();
@@ -58,7 +65,7 @@ public sealed class CloudFoundryAccessTests(ServerFactory factory) : IClassFixtu
         var managed = await dave.CallAsync(HttpMethod.Post, "/v2/service_instances", $$"""{"name":"mdb","space_guid":"{{space}}","service_plan_guid":"{{plan}}"}""");
         Assert.All(new[] { app, upsi, managed }, reply => Assert.Equal((403, NotAuthorized), (reply.Code, reply.Body!.ToJsonString())));
 
-        await GrantAsync("spaces", space, "developers", "dave");
+        await GrantSpaceAsync(org, space, "developers", "dave");
         app = await dave.CallAsync(HttpMethod.Post, "/v2/apps", $$"""{"name":"web","space_guid":"{{space}}"}""");
         upsi = await dave.CallAsync(HttpMethod.Post, "/v2/user_provided_service_instances", $$"""{"name":"db","space_guid":"{{space}}"}""");
         managed = await dave.CallAsync(HttpMethod.Post, "/v2/service_instances", $$"""{"name":"mdb","space_guid":"{{space}}","service_plan_guid":"{{plan}}"}""");
@@ -74,10 +81,23 @@ public sealed class CloudFoundryAccessTests(ServerFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_space_role_needs_membership_of_the_org_first()
+    {
+        var (org, space) = await PlaceAsync("members");
+
+        var refused = await _admin.CallAsync(HttpMethod.Put, $"/v2/spaces/{space}/developers/newcomer");
+        Assert.Equal((400, """{"description":"newcomer","error_code":"CF-InvalidRelation","code":1002}"""), (refused.Code, refused.Body!.ToJsonString()));
+
+        await GrantAsync("organizations", org, "users", "newcomer");
+        Assert.Equal(201, (await _admin.CallAsync(HttpMethod.Put, $"/v2/spaces/{space}/developers/newcomer")).Code);
+        Assert.Contains("members-org", Names(await As("newcomer").CallAsync(HttpMethod.Get, "/v2/organizations")));
+    }
+
+    [Fact]
     public async Task A_suspended_org_refuses_its_developers_writes_as_not_authorized()
     {
         var (org, space) = await PlaceAsync("frozen");
-        await GrantAsync("spaces", space, "developers", "fred");
+        await GrantSpaceAsync(org, space, "developers", "fred");
         Assert.Equal(201, (await _admin.CallAsync(HttpMethod.Put, $"/v2/organizations/{org}", """{"status":"suspended"}""")).Code);
 
         var refused = await As("fred").CallAsync(HttpMethod.Post, "/v2/apps", $$"""{"name":"web","space_guid":"{{space}}"}""");
@@ -114,9 +134,9 @@ public sealed class CloudFoundryAccessTests(ServerFactory factory) : IClassFixtu
     [Fact]
     public async Task A_user_provided_instances_credentials_are_shown_to_its_space_developers_only()
     {
-        var (_, space) = await PlaceAsync("creds");
-        await GrantAsync("spaces", space, "developers", "dev");
-        await GrantAsync("spaces", space, "auditors", "auditor");
+        var (org, space) = await PlaceAsync("creds");
+        await GrantSpaceAsync(org, space, "developers", "dev");
+        await GrantSpaceAsync(org, space, "auditors", "auditor");
         var created = await As("dev").CallAsync(HttpMethod.Post, "/v2/user_provided_service_instances",
             $$$"""{"name":"secret-db","space_guid":"{{{space}}}","credentials":{"password":"hunter2"}}""");
         Assert.Equal("hunter2", created.Body!["entity"]!["credentials"]!["password"].Str());

@@ -17,10 +17,15 @@ public sealed class CloudFoundryRoleTests(ServerFactory factory) : IClassFixture
         return reply.Guid();
     }
 
-    /// <summary>An org and a space nobody holds a role in yet, with an app and a user-provided instance in it.</summary>
+    /// <summary>An org whose users are the test's users, and a space nobody holds a role in yet, with an app and a user-provided instance.</summary>
     private async Task<(string Org, string Space, string App, string Instance)> TeamAsync(string name)
     {
         var org = await CreateAsync(_admin, "/v2/organizations", $$"""{"name":"{{name}}-org"}""");
+        foreach (var member in new[] { "dev-user", "stranger", "auditor-user" })
+        {
+            Assert.Equal(201, (await _admin.CallAsync(HttpMethod.Put, $"/v2/organizations/{org}/users/{member}")).Code);
+        }
+
         var space = await CreateAsync(_admin, "/v2/spaces", $$"""{"name":"{{name}}-space","organization_guid":"{{org}}"}""");
         var app = await CreateAsync(_admin, "/v2/apps", $$"""{"name":"{{name}}-app","space_guid":"{{space}}"}""");
         var instance = await CreateAsync(_admin, "/v2/user_provided_service_instances",
