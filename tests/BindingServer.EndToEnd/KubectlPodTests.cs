@@ -43,6 +43,19 @@ public sealed class KubectlPodTests(Kubectl kubectl) : IClassFixture<Kubectl>
     }
 
     [Fact]
+    public async Task A_kubelets_status_patch_shows_in_get_and_leaves_the_spec()
+    {
+        await OkAsync("create", "-f", kubectl.WriteFile("kp-status.yaml", Pod("kp-status")));
+
+        var patched = await OkAsync("patch", "pod", "kp-status", "--subresource=status", "--type=merge",
+            "-p", """{"status":{"phase":"Running","podIP":"10.1.2.3","containerStatuses":[{"name":"c","ready":true,"restartCount":2,"image":"nginx","imageID":"","state":{"running":{}}}]},"spec":{"nodeName":"ignored"}}""");
+
+        Assert.Equal("pod/kp-status patched\n", patched);
+        Assert.Matches(@"(?m)^kp-status\s+1/1\s+Running\s+2\s+\d+s\s+10\.1\.2\.3\s+<none>\s", await OkAsync("get", "pod", "kp-status", "-o", "wide"));
+        Assert.Equal("Running", await OkAsync("get", "pod", "kp-status", "--subresource=status", "-o", "jsonpath={.status.phase}"));
+    }
+
+    [Fact]
     public async Task A_second_binding_is_refused_with_the_conflict_line()
     {
         await OkAsync("create", "-f", kubectl.WriteFile("kp-2.yaml", Pod("kp-2")));

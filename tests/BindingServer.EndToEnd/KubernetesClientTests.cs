@@ -111,6 +111,31 @@ public sealed class KubernetesClientTests(ServerProcess server) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_scheduler_marks_a_pod_unschedulable_through_its_status()
+    {
+        using var client = Client();
+        await client.CoreV1.CreateNamespacedPodAsync(new V1Pod
+        {
+            Metadata = new V1ObjectMeta { Name = "kc-unschedulable" },
+            Spec = new V1PodSpec { Containers = [new V1Container { Name = "c", Image = "busybox" }] },
+        }, "default");
+
+        var condition = """{"status":{"conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":"0/3 nodes are available"}]}}""";
+        var patched = await client.CoreV1.PatchNamespacedPodStatusAsync(new V1Patch(condition, V1Patch.PatchType.StrategicMergePatch),
+            "kc-unschedulable", "default", fieldManager: "default-scheduler");
+
+        var scheduled = Assert.Single(patched.Status.Conditions);
+        Assert.Equal(("PodScheduled", "False", "Unschedulable"), (scheduled.Type, scheduled.Status, scheduled.Reason));
+        var owner = Assert.Single(patched.Metadata.ManagedFields, m => m.Manager == "default-scheduler");
+        Assert.Equal("status", owner.Subresource);
+
+        patched.Status.Phase = "Failed";
+        var replaced = await client.CoreV1.ReplaceNamespacedPodStatusAsync(patched, "kc-unschedulable", "default");
+        Assert.Equal("Failed", (await client.CoreV1.ReadNamespacedPodStatusAsync("kc-unschedulable", "default")).Status.Phase);
+        Assert.Equal(replaced.Metadata.ResourceVersion, (await client.CoreV1.ReadNamespacedPodAsync("kc-unschedulable", "default")).Metadata.ResourceVersion);
+    }
+
+    [Fact]
     public async Task Watch_sees_added_modified_and_deleted_in_revision_order()
     {
         using var client = Client();

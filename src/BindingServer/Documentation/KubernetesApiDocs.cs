@@ -81,6 +81,23 @@ public static class KubernetesApiDocs
         };
     }
 
+    /// <summary>The <c>status</c> subresource's routes: the kind's get, update and patch, said of its status.</summary>
+    public static ApiDoc ForStatus(ResourceDefinition status, string verb)
+    {
+        var doc = For(status, verb);
+        return doc with
+        {
+            Summary = verb switch
+            {
+                "get" => $"Read the status of a {status.Kind}",
+                "update" => $"Replace the status of a {status.Kind} (the rest of the object keeps its stored value)",
+                _ => $"Patch the status of a {status.Kind} (JSON patch, merge patch, strategic merge patch or server-side apply)",
+            },
+            Responses = doc.Responses.Where(r => r.Code != 201).ToList(),
+            RequestExample = verb == "patch" ? JsonNode.Parse("""{"status":{"conditions":[{"type":"Ready","status":"True"}]}}""") : doc.RequestExample,
+        };
+    }
+
     /// <summary>The seed's example ClusterRoleBinding (the create page we were given).</summary>
     public static JsonNode SeedClusterRoleBinding => JsonNode.Parse("""
         {"kind":"ClusterRoleBinding","apiVersion":"rbac.authorization.k8s.io/v1",

@@ -11,10 +11,16 @@ public static class KubernetesRoutes
         foreach (var definition in catalog.Definitions)
         {
             var group = app.MapGroup(definition.GroupVersionPath).WithTags(definition.Group.Length == 0 ? "core/v1" : definition.ApiVersion);
+            var item = definition.Namespaced ? $"/namespaces/{{namespace}}/{definition.Plural}/{{name}}" : $"/{definition.Plural}/{{name}}";
+            if (definition.HasStatus)
+            {
+                MapStatus(group, item + "/status", definition.StatusView());
+            }
+
             if (definition.Namespaced)
             {
                 MapCollection(group, $"/namespaces/{{namespace}}/{definition.Plural}", definition);
-                MapItem(group, $"/namespaces/{{namespace}}/{definition.Plural}/{{name}}", definition);
+                MapItem(group, item, definition);
                 if (definition.Supports("list"))
                 {
                     group.MapGet($"/{definition.Plural}", (HttpContext c, ListHandlers h) => h.ListAsync(c, definition, null))
@@ -25,7 +31,7 @@ public static class KubernetesRoutes
             else
             {
                 MapCollection(group, $"/{definition.Plural}", definition);
-                MapItem(group, $"/{definition.Plural}/{{name}}", definition);
+                MapItem(group, item, definition);
             }
         }
 
@@ -55,6 +61,21 @@ public static class KubernetesRoutes
                 .WithName($"deletecollection{scope}{definition.Kind}")
                 .WithMetadata(KubernetesApiDocs.For(definition, "deletecollection", KubernetesApiDocs.ExampleFor(definition)));
         }
+    }
+
+    /// <summary>GET, PUT and PATCH of <c>…/{name}/status</c>, through the generic handlers with the status strategy.</summary>
+    private static void MapStatus(RouteGroupBuilder group, string path, ResourceDefinition status)
+    {
+        var scope = status.Namespaced ? "Namespaced" : "";
+        group.MapGet(path, (HttpContext c, ResourceHandlers h, string? @namespace, string name) => h.GetAsync(c, status, @namespace, name))
+            .WithName($"read{scope}{status.Kind}Status")
+            .WithMetadata(KubernetesApiDocs.ForStatus(status, "get"));
+        group.MapPut(path, (HttpContext c, ResourceHandlers h, string? @namespace, string name) => h.UpdateAsync(c, status, @namespace, name))
+            .WithName($"replace{scope}{status.Kind}Status")
+            .WithMetadata(KubernetesApiDocs.ForStatus(status, "update"));
+        group.MapPatch(path, (HttpContext c, ResourceHandlers h, string? @namespace, string name) => h.PatchAsync(c, status, @namespace, name))
+            .WithName($"patch{scope}{status.Kind}Status")
+            .WithMetadata(KubernetesApiDocs.ForStatus(status, "patch"));
     }
 
     private static void MapItem(RouteGroupBuilder group, string path, ResourceDefinition definition)

@@ -21,6 +21,15 @@ public sealed record ResourceDefinition
     public IReadOnlyList<string> Verbs { get; init; } =
         ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
+    /// <summary>Whether the kind has a <c>status</c> subresource (get, update and patch at <c>…/{name}/status</c>).</summary>
+    public bool HasStatus { get; init; }
+
+    /// <summary>The subresource this definition serves ("status" for a <see cref="StatusView"/>), recorded in managedFields.</summary>
+    public string? Subresource { get; init; }
+
+    /// <summary>The kind as its <c>status</c> subresource serves it: same objects, the status strategy.</summary>
+    public ResourceDefinition StatusView() => this with { Strategy = new StatusStrategy(Strategy), Subresource = "status", HasStatus = false };
+
     public Type ObjectType => Strategy.ObjectType;
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
     public string ListKind => Kind + "List";

@@ -309,7 +309,7 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
 
             meta.ManagedFields = operation == "Update"
                 ? ManagedFields.RecordUpdate(old.Metadata.ManagedFields, KubeJson.ToNode(old), KubeJson.ToNode(updated),
-                    definition.ObjectType, options.FieldManager, definition.ApiVersion, Now)
+                    definition.ObjectType, options.FieldManager, definition.ApiVersion, Now, definition.Subresource)
                 : appliedFields;
 
             meta.ResourceVersion = revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -599,6 +599,11 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
 
         var now = Now;
         var current = store.Current.Get(definition.KeyPrefix, definition.Key(ns, name));
+        if (current is null && definition.Subresource is not null)
+        {
+            throw StatusErrors.NotFound(definition.GroupResource, name);
+        }
+
         if (current is null)
         {
             var (merged, entries) = ManagedFields.Apply(null, null, intent, defaultedIntent, definition.ObjectType, options.FieldManager, definition.ApiVersion, false, now);
@@ -613,7 +618,7 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
         {
             var live = KubeJson.ToNode(old!);
             var (merged, entries) = ManagedFields.Apply(live, old!.Metadata.ManagedFields, intent, defaultedIntent, definition.ObjectType,
-                options.FieldManager, definition.ApiVersion, options.Force, now);
+                options.FieldManager, definition.ApiVersion, options.Force, now, definition.Subresource);
             var obj = BodyDecoder.DecodeObject(definition, merged, FieldValidation.Ignore, warnings, [], strictAsPatch: false);
             definition.Strategy.ApplyDefaults(obj);
             CheckIdentity(definition, obj, ns, name);

@@ -53,6 +53,10 @@ public interface IResourceStrategy
     void ApplyDefaults(KubeObject obj);
     void PrepareForCreate(KubeObject obj);
     void PrepareForUpdate(KubeObject obj, KubeObject old);
+
+    /// <summary>A write through the <c>status</c> subresource: everything but status (and metadata) stays as it was.</summary>
+    void PrepareForStatusUpdate(KubeObject obj, KubeObject old);
+
     IReadOnlyList<FieldError> Validate(KubeObject obj);
     IReadOnlyList<FieldError> ValidateUpdate(KubeObject obj, KubeObject old);
 }
@@ -88,6 +92,20 @@ public abstract class ResourceStrategy<T> : IResourceStrategy where T : KubeObje
     {
     }
 
+    /// <summary>
+    /// As the apiserver's status strategies: the spec is the stored one, and so are the owner references (kept from
+    /// writers of status, as the pod strategy does).
+    /// </summary>
+    protected virtual void PrepareForStatusUpdate(T obj, T old)
+    {
+        if (typeof(T).GetProperty("Spec") is { CanRead: true, CanWrite: true } spec)
+        {
+            spec.SetValue(obj, spec.GetValue(old));
+        }
+
+        obj.Metadata.OwnerReferences = old.Metadata.OwnerReferences;
+    }
+
     protected virtual IReadOnlyList<FieldError> Validate(T obj) => [];
 
     protected virtual IReadOnlyList<FieldError> ValidateUpdate(T obj, T old) => Validate(obj);
@@ -97,6 +115,7 @@ public abstract class ResourceStrategy<T> : IResourceStrategy where T : KubeObje
     void IResourceStrategy.ApplyDefaults(KubeObject obj) => ApplyDefaults((T)obj);
     void IResourceStrategy.PrepareForCreate(KubeObject obj) => PrepareForCreate((T)obj);
     void IResourceStrategy.PrepareForUpdate(KubeObject obj, KubeObject old) => PrepareForUpdate((T)obj, (T)old);
+    void IResourceStrategy.PrepareForStatusUpdate(KubeObject obj, KubeObject old) => PrepareForStatusUpdate((T)obj, (T)old);
     IReadOnlyList<FieldError> IResourceStrategy.Validate(KubeObject obj) => Validate((T)obj);
     IReadOnlyList<FieldError> IResourceStrategy.ValidateUpdate(KubeObject obj, KubeObject old) => ValidateUpdate((T)obj, (T)old);
 }

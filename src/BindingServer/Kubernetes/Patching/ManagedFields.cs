@@ -14,12 +14,13 @@ public static class ManagedFields
     private static readonly string[] OwnedMetadata = ["labels", "annotations", "finalizers", "ownerReferences"];
 
     /// <summary>Every field path set in <paramref name="obj"/>, as server-side apply counts them.</summary>
-    public static HashSet<string> FieldsOf(JsonObject obj, Type type)
+    public static HashSet<string> FieldsOf(JsonObject obj, Type type, bool withStatus = false)
     {
         var paths = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (name, value) in obj)
         {
-            if (name is "kind" or "apiVersion" or "status" || value is null)
+            // Status is owned only through the status subresource; writes of the main resource leave it alone.
+            if (name is "kind" or "apiVersion" || (name == "status" && !withStatus) || value is null)
             {
                 continue;
             }
@@ -237,11 +238,12 @@ public static class ManagedFields
     /// Records an Update by <paramref name="manager"/>: it takes ownership of every field it set or changed,
     /// and other managers lose the fields it changed or removed.
     /// </summary>
+    /// <param name="subresource">The subresource written through ("status"), which keeps an entry of its own.</param>
     public static List<ManagedFieldsEntry>? RecordUpdate(List<ManagedFieldsEntry>? entries, JsonObject? old, JsonObject updated,
-        Type type, string manager, string apiVersion, DateTimeOffset now)
+        Type type, string manager, string apiVersion, DateTimeOffset now, string? subresource = null)
     {
-        var newFields = FieldsOf(updated, type);
-        var oldFields = old is null ? [] : FieldsOf(old, type);
+        var newFields = FieldsOf(updated, type, subresource == "status");
+        var oldFields = old is null ? [] : FieldsOf(old, type, subresource == "status");
         var changed = newFields.Where(p => !oldFields.Contains(p) || !JsonNode.DeepEquals(ValueAt(updated, p), ValueAt(old!, p)))
             .ToHashSet(StringComparer.Ordinal);
         var removed = oldFields.Where(p => !newFields.Contains(p)).ToHashSet(StringComparer.Ordinal);
@@ -251,7 +253,7 @@ public static class ManagedFields
         foreach (var entry in entries ?? [])
         {
             var owned = FromTrie(entry.FieldsV1);
-            if (entry.Manager == manager && entry.Operation == "Update" && string.IsNullOrEmpty(entry.Subresource))
+            if (entry.Manager == manager && entry.Operation == "Update" && (entry.Subresource ?? "") == (subresource ?? ""))
             {
                 mine = owned;
                 continue;
@@ -271,7 +273,10 @@ public static class ManagedFields
         var mineNow = (mine ?? []).Union(changed).Where(newFields.Contains).ToList();
         if (mineNow.Count > 0)
         {
-            var entry = new ManagedFieldsEntry { Manager = manager, Operation = "Update", ApiVersion = apiVersion, Time = now, FieldsType = "FieldsV1" };
+            var entry = new ManagedFieldsEntry
+            {
+                Manager = manager, Operation = "Update", ApiVersion = apiVersion, Time = now, FieldsType = "FieldsV1", Subresource = subresource,
+            };
             result.Add(WithFields(entry, mineNow));
         }
 
@@ -296,14 +301,15 @@ public static class ManagedFields
     /// <param name="defaultedIntent">The intent after defaulting: values are compared in that form, so a field the
     /// server defaults (a subject's apiGroup) is not a conflict when both managers left it out.</param>
     public static (JsonObject Merged, List<ManagedFieldsEntry> Entries) Apply(JsonObject? live, List<ManagedFieldsEntry>? entries,
-        JsonObject intent, JsonObject defaultedIntent, Type type, string manager, string apiVersion, bool force, DateTimeOffset now)
+        JsonObject intent, JsonObject defaultedIntent, Type type, string manager, string apiVersion, bool force, DateTimeOffset now,
+        string? subresource = null)
     {
-        var applied = FieldsOf(intent, type);
+        var applied = FieldsOf(intent, type, subresource == "status");
         var others = new List<(ManagedFieldsEntry Entry, HashSet<string> Fields)>();
         var previous = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in entries ?? [])
         {
-            if (entry.Manager == manager && entry.Operation == "Apply")
+            if (entry.Manager == manager && entry.Operation == "Apply" && (entry.Subresource ?? "") == (subresource ?? ""))
             {
                 previous = FromTrie(entry.FieldsV1);
             }
@@ -359,7 +365,8 @@ public static class ManagedFields
 
         if (applied.Count > 0)
         {
-            result.Add(WithFields(new ManagedFieldsEntry { Manager = manager, Operation = "Apply", ApiVersion = apiVersion, Time = now }, applied));
+            result.Add(WithFields(new ManagedFieldsEntry { Manager = manager, Operation = "Apply", ApiVersion = apiVersion, Time = now, Subresource = subresource },
+                applied));
         }
 
         return (merged, result);

@@ -13,6 +13,9 @@ public static class CoreSubresources
         DiscoveredResource.From(BindingStrategy.Definition),
         new("", "v1", "pods/binding", "", true, "Binding", ["create"], [], []),
         new("", "v1", "namespaces/finalize", "", false, "Namespace", ["update"], [], []),
+        new("", "v1", "namespaces/status", "", false, "Namespace", ["get", "patch", "update"], [], []),
+        new("", "v1", "nodes/status", "", false, "Node", ["get", "patch", "update"], [], []),
+        new("", "v1", "pods/status", "", true, "Pod", ["get", "patch", "update"], [], []),
     ];
 
     public static IEndpointRouteBuilder MapCoreSubresources(this IEndpointRouteBuilder app)

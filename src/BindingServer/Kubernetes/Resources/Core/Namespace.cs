@@ -61,6 +61,7 @@ public sealed class NamespaceStrategy : ResourceStrategy<Namespace>
         Namespaced = false,
         ShortNames = ["ns"],
         Verbs = ["create", "delete", "get", "list", "patch", "update", "watch"],
+        HasStatus = true,
         Strategy = new NamespaceStrategy(),
     };
 

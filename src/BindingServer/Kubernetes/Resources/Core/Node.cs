@@ -31,6 +31,7 @@ public sealed class NodeStrategy : ResourceStrategy<Node>
         Singular = "node",
         Namespaced = false,
         ShortNames = ["no"],
+        HasStatus = true,
         Strategy = new NodeStrategy(),
     };
 

@@ -26,6 +26,7 @@ public sealed class PodStrategy : ResourceStrategy<Pod>
         Namespaced = true,
         ShortNames = ["po"],
         Categories = ["all"],
+        HasStatus = true,
         Strategy = new PodStrategy(),
     };
 
@@ -49,12 +50,14 @@ public sealed class PodStrategy : ResourceStrategy<Pod>
     public override TableDefinition Table { get; } = new([
         TableDefinition.NameColumn,
         new TableColumn("Ready", "string", "", "The aggregate readiness state of this pod for accepting traffic.", 0,
-            (o, _) => $"0/{((Pod)o).Spec.Containers?.Count ?? 0}"),
-        new TableColumn("Status", "string", "", "The aggregate status of the containers in this pod.", 0, (o, _) => PrintedStatus((Pod)o)),
+            (o, now) => PodRow.Of((Pod)o, now).Ready),
+        new TableColumn("Status", "string", "", "The aggregate status of the containers in this pod.", 0, (o, now) => PodRow.Of((Pod)o, now).Status),
         new TableColumn("Restarts", "string", "",
-            "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.", 0, (_, _) => "0"),
+            "The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.", 0,
+            (o, now) => PodRow.Of((Pod)o, now).Restarts),
         TableDefinition.AgeColumn,
-        new TableColumn("IP", "string", "", "The IP address assigned to this pod.", 1, (o, _) => ((Pod)o).Status?.PodIP is { Length: > 0 } ip ? ip : "<none>"),
+        new TableColumn("IP", "string", "", "The IP address assigned to this pod.", 1,
+            (o, _) => ((Pod)o).Status?.PodIPs?.FirstOrDefault()?["ip"]?.GetValue<string>() is { Length: > 0 } ip ? ip : "<none>"),
         new TableColumn("Node", "string", "", "The node this pod is bound to.", 1, (o, _) => ((Pod)o).Spec.NodeName is { Length: > 0 } node ? node : "<none>"),
         new TableColumn("Nominated Node", "string", "", "The node the scheduler nominated for this pod.", 1,
             (o, _) => ((Pod)o).Status?.NominatedNodeName is { Length: > 0 } node ? node : "<none>"),
@@ -62,24 +65,16 @@ public sealed class PodStrategy : ResourceStrategy<Pod>
             (o, _) => ((Pod)o).Spec.ReadinessGates is { Count: > 0 } gates ? $"0/{gates.Count}" : "<none>"),
     ]);
 
-    private static string PrintedStatus(Pod pod)
-    {
-        var phase = pod.Status?.Reason is { Length: > 0 } reason ? reason : pod.Status?.Phase ?? "";
-        if (pod.Status?.Conditions?.Any(c => c.Type == "PodScheduled" && c.Reason == "SchedulingGated") == true)
-        {
-            phase = "SchedulingGated";
-        }
-
-        if (pod.Metadata.DeletionTimestamp is not null && pod.Status?.Phase is not ("Succeeded" or "Failed"))
-        {
-            phase = pod.Status?.Reason == "NodeLost" ? "Unknown" : "Terminating";
-        }
-
-        return phase;
-    }
-
     protected override void ApplyDefaults(Pod pod)
     {
+        if (pod.Status is { } status)
+        {
+            // v1 keeps podIP beside podIPs (and hostIP beside hostIPs); converting through the internal type, which has
+            // only the lists, fills whichever one the client left out.
+            (status.PodIP, status.PodIPs) = AddressPair(status.PodIP, status.PodIPs);
+            (status.HostIP, status.HostIPs) = AddressPair(status.HostIP, status.HostIPs);
+        }
+
         var spec = pod.Spec;
         spec.RestartPolicy ??= "Always";
         spec.TerminationGracePeriodSeconds ??= 30;
@@ -108,6 +103,16 @@ public sealed class PodStrategy : ResourceStrategy<Pod>
                 port.Protocol ??= "TCP";
             }
         }
+    }
+
+    private static (string? Single, JsonArray? List) AddressPair(string? single, JsonArray? list)
+    {
+        if (list is { Count: > 0 })
+        {
+            return (list[0]?["ip"] is JsonValue ip && ip.TryGetValue<string>(out var first) ? first : single, list);
+        }
+
+        return string.IsNullOrEmpty(single) ? (single, list) : (single, [new JsonObject { ["ip"] = single }]);
     }
 
     /// <summary>Always for <c>:latest</c> and untagged images, else IfNotPresent (digests count as tags).</summary>
@@ -204,6 +209,14 @@ public sealed class PodStrategy : ResourceStrategy<Pod>
 
     /// <summary>Status comes from storage: only the status subresource and bindings change it.</summary>
     protected override void PrepareForUpdate(Pod pod, Pod old) => pod.Status = old.Status;
+
+    /// <summary>The spec and owner references stay, and so does the QoS class the server set at creation.</summary>
+    protected override void PrepareForStatusUpdate(Pod pod, Pod old)
+    {
+        base.PrepareForStatusUpdate(pod, old);
+        pod.Status ??= new PodStatus();
+        pod.Status.QosClass = old.Status?.QosClass;
+    }
 
     protected override IReadOnlyList<FieldError> Validate(Pod pod)
     {
