@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Xml.Linq;
 using BindingServer.TestSupport;
 
@@ -28,21 +27,6 @@ public sealed class TestingPackageTests : IDisposable
         }
     }
 
-    private static async Task<(int ExitCode, string Out)> RunAsync(string workingDirectory, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await errors);
-    }
-
     /// <summary>The repository's pinned version of a package, so the consumer restores what is already cached.</summary>
     private static string PinnedVersion(string package) =>
         XDocument.Load(Path.Combine(OfficialSchemas.RepositoryRoot(), "Directory.Packages.props")).Descendants("PackageVersion")
@@ -56,7 +40,7 @@ public sealed class TestingPackageTests : IDisposable
         Directory.CreateDirectory(consumer);
         var library = Path.Combine(OfficialSchemas.RepositoryRoot(), "src", "BindingServer.Testing");
 
-        var packed = await RunAsync(_folder, "pack", library, "-c", "Release", "--no-restore", "-o", packages, $"-p:PackageVersion={_version}");
+        var packed = await CommandLine.RunAsync("dotnet", _folder, "pack", library, "-c", "Release", "--no-restore", "-o", packages, $"-p:PackageVersion={_version}");
         Assert.True(packed.ExitCode == 0, packed.Out);
 
         await File.WriteAllTextAsync(Path.Combine(consumer, "Consumer.csproj"), $"""
@@ -96,9 +80,9 @@ public sealed class TestingPackageTests : IDisposable
             }
             """);
 
-        var restored = await RunAsync(consumer, "restore", "--ignore-failed-sources");
+        var restored = await CommandLine.RunAsync("dotnet", consumer, "restore", "--ignore-failed-sources");
         Assert.True(restored.ExitCode == 0, restored.Out);
-        var tested = await RunAsync(consumer, "test", "--no-restore");
+        var tested = await CommandLine.RunAsync("dotnet", consumer, "test", "--no-restore");
 
         Assert.True(tested.ExitCode == 0, tested.Out);
         Assert.Contains("Passed!  - Failed:     0, Passed:     1", tested.Out);

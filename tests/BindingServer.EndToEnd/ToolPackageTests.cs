@@ -18,21 +18,6 @@ public sealed class ToolPackageTests : IDisposable
         }
     }
 
-    private static async Task<(int ExitCode, string Out)> RunAsync(string file, params string[] args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await errors);
-    }
-
     [Fact]
     public async Task The_packed_tool_installs_and_serves()
     {
@@ -40,16 +25,16 @@ public sealed class ToolPackageTests : IDisposable
         var tools = Path.Combine(_folder, "tools");
         var project = Path.Combine(OfficialSchemas.RepositoryRoot(), "src", "BindingServer");
 
-        var packed = await RunAsync("dotnet", "pack", project, "-c", "Release", "--no-restore", "-o", packages);
+        var packed = await CommandLine.RunAsync("dotnet", null, "pack", project, "-c", "Release", "--no-restore", "-o", packages);
         Assert.True(packed.ExitCode == 0, packed.Out);
-        var installed = await RunAsync("dotnet", "tool", "install", "BindingServer", "--tool-path", tools, "--add-source", packages, "--ignore-failed-sources");
+        var installed = await CommandLine.RunAsync("dotnet", null, "tool", "install", "BindingServer", "--tool-path", tools, "--add-source", packages, "--ignore-failed-sources");
         Assert.True(installed.ExitCode == 0, installed.Out);
         var command = Path.Combine(tools, "bindingserver");
 
-        var help = await RunAsync(command, "--help");
+        var help = await CommandLine.RunAsync(command, null, "--help");
         Assert.Equal(0, help.ExitCode);
         Assert.StartsWith("Usage: bindingserver [serve|kubeconfig]", help.Out);
-        var kubeconfig = await RunAsync(command, "kubeconfig", "--Server:Port=6443");
+        var kubeconfig = await CommandLine.RunAsync(command, null, "kubeconfig", "--Server:Port=6443");
         Assert.Contains("server: http://127.0.0.1:6443", kubeconfig.Out);
 
         var start = new ProcessStartInfo(command) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = _folder };
