@@ -107,7 +107,8 @@ public sealed class NamespaceAndNodeTests(ServerFactory factory) : IClassFixture
             """;
         var (code, created) = await _client.PostAsync("/api/v1/nodes", node);
         Assert.Equal(201, code);
-        Assert.Empty(OfficialSchemas.Validate("core", "io.k8s.api.core.v1.Node", created.ToJsonString()));
+        Assert.Equal("""{"type":"Ready","status":"True","lastHeartbeatTime":null,"lastTransitionTime":null}""", created["status"]!["conditions"]![0]!.ToJsonString());
+        Assert.Empty(OfficialSchemas.Validate("core", "io.k8s.api.core.v1.Node", Http.WithoutNullConditionTimes(created)));
 
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/nodes/worker-1");
         request.Headers.TryAddWithoutValidation("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io");
@@ -116,5 +117,30 @@ public sealed class NamespaceAndNodeTests(ServerFactory factory) : IClassFixture
 
         Assert.Equal(["worker-1", "Ready", "worker"], cells[..3]);
         Assert.Equal(["v1.32.4", "10.0.0.5", "<none>"], cells[4..7]);
+    }
+
+    [Fact]
+    public async Task A_bare_node_carries_the_empty_parts_go_always_writes()
+    {
+        var (code, node) = await _client.PostAsync("/api/v1/nodes", """{"metadata":{"name":"bare-node"}}""");
+
+        Assert.Equal(201, code);
+        Assert.Equal("{}", node["spec"]!.ToJsonString());
+        Assert.Equal("""{"kubeletEndpoint":{"Port":0}}""", node["status"]!["daemonEndpoints"]!.ToJsonString());
+        Assert.Equal("""{"machineID":"","systemUUID":"","bootID":"","kernelVersion":"","osImage":"","containerRuntimeVersion":"","kubeletVersion":"","kubeProxyVersion":"","operatingSystem":"","architecture":""}""",
+            node["status"]!["nodeInfo"]!.ToJsonString());
+        Assert.Empty(OfficialSchemas.Validate("core", "io.k8s.api.core.v1.Node", node.ToJsonString()));
+    }
+
+    [Theory]
+    [InlineData("""{"metadata":{"name":"bad-1"},"spec":{"unschedulable":"yes"}}""", "string into Go struct field NodeSpec.spec.unschedulable of type bool")]
+    [InlineData("""{"metadata":{"name":"bad-2"},"status":{"addresses":[{"type":"InternalIP","address":7}]}}""", "number into Go struct field NodeAddress.status.addresses.address of type string")]
+    [InlineData("""{"metadata":{"name":"bad-3","labels":{"zone":1}}}""", "number into Go struct field ObjectMeta.metadata.labels of type string")]
+    public async Task A_node_with_a_mistyped_field_is_refused_naming_the_go_struct_that_holds_it(string body, string detail)
+    {
+        var (code, status) = await _client.PostAsync("/api/v1/nodes", body);
+
+        Assert.Equal((400, "BadRequest"), (code, status["reason"].Str()));
+        Assert.Equal($"Node in version \"v1\" cannot be handled as a Node: json: cannot unmarshal {detail}", status["message"].Str());
     }
 }

@@ -149,7 +149,7 @@ public static class BodyDecoder
         CheckTypeMeta(definition, obj);
         var problems = new List<string>();
         var typeErrors = new List<string>();
-        Walk(obj, definition.ObjectType, "", definition.Kind, problems, typeErrors, topLevel: true);
+        Walk(obj, definition.ObjectType, "", definition.Kind, "", problems, typeErrors, topLevel: true);
         if (typeErrors.Count > 0)
         {
             throw CannotHandle(definition, typeErrors[0]);
@@ -219,8 +219,12 @@ public static class BodyDecoder
     };
 
     /// <summary>Checks a JSON value against the C# type that models it, collecting unknown fields and type mismatches.</summary>
-    private static void Walk(JsonNode? node, Type type, string path, string goPath, List<string> unknown, List<string> typeErrors, bool topLevel = false)
+    /// <param name="goStruct">The Go struct holding the field being read, which Go's decoder names in its errors.</param>
+    /// <param name="fieldStack">The field's JSON path from the top, without indexes, as Go's decoder reports it.</param>
+    private static void Walk(JsonNode? node, Type type, string path, string goStruct, string fieldStack, List<string> unknown, List<string> typeErrors,
+        bool topLevel = false)
     {
+        var goPath = $"{goStruct}.{fieldStack}";
         if (node is null)
         {
             return;
@@ -264,7 +268,8 @@ public static class BodyDecoder
                         continue;
                     }
 
-                    Walk(child, property.PropertyType, childPath, $"{goPath}.{name}", unknown, typeErrors);
+                    Walk(child, property.PropertyType, childPath, GoStructName(underlying), fieldStack.Length == 0 ? name : $"{fieldStack}.{name}",
+                        unknown, typeErrors);
                 }
 
                 return;
@@ -277,7 +282,7 @@ public static class BodyDecoder
 
                 for (var i = 0; i < array.Count; i++)
                 {
-                    Walk(array[i], info.ElementType!, $"{path}[{i}]", goPath, unknown, typeErrors);
+                    Walk(array[i], info.ElementType!, $"{path}[{i}]", goStruct, fieldStack, unknown, typeErrors);
                 }
 
                 return;
@@ -316,6 +321,12 @@ public static class BodyDecoder
         JsonValueKind.True or JsonValueKind.False => type == typeof(bool),
         _ => false,
     };
+
+    /// <summary>The Go name of a modelled struct: the last part of its schema name, else its own name.</summary>
+    private static string GoStructName(Type type) =>
+        type.GetCustomAttributes(typeof(OpenApi.SchemaNameAttribute), false).FirstOrDefault() is OpenApi.SchemaNameAttribute schema
+            ? schema.Name[(schema.Name.LastIndexOf('.') + 1)..]
+            : type.Name;
 
     private static string Mismatch(JsonNode node, string goPath, string goType) =>
         $"json: cannot unmarshal {GoJsonType(node)} into Go struct field {goPath} of type {goType}";
