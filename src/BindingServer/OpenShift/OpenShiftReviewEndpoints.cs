@@ -3,6 +3,7 @@ using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Discovery;
 using BindingServer.Kubernetes.Errors;
+using BindingServer.Kubernetes.Json;
 
 namespace BindingServer.OpenShift;
 
@@ -51,7 +52,7 @@ public static class OpenShiftReviewEndpoints
     {
         ["kind"] = "SubjectAccessReviewResponse",
         ["apiVersion"] = $"{Group}/v1",
-        ["namespace"] = ns ?? review["namespace"]?.GetValue<string>() ?? "",
+        ["namespace"] = ns ?? KubeJson.Text(review["namespace"]) ?? "",
         ["allowed"] = true,
         ["reason"] = "authorization is not enabled on this server",
     };
@@ -60,7 +61,7 @@ public static class OpenShiftReviewEndpoints
     {
         ["kind"] = "ResourceAccessReviewResponse",
         ["apiVersion"] = $"{Group}/v1",
-        ["namespace"] = ns ?? review["namespace"]?.GetValue<string>() ?? "",
+        ["namespace"] = ns ?? KubeJson.Text(review["namespace"]) ?? "",
         ["users"] = new JsonArray(),
         ["groups"] = new JsonArray("system:authenticated", "system:unauthenticated"),
         ["evalutionError"] = "",
@@ -94,6 +95,14 @@ public static class OpenShiftReviewEndpoints
         catch (System.Text.Json.JsonException error)
         {
             throw StatusErrors.BadRequest($"the object provided is unrecognized: {error.Message}");
+        }
+
+        // The one field read back must decode as the string it is in the Go type.
+        if (review["namespace"] is { } given && KubeJson.Text(given) is null)
+        {
+            var kind = KubeJson.Text(review["kind"]) ?? "SubjectAccessReview";
+            throw StatusErrors.BadRequest(
+                $"{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot unmarshal {BodyDecoder.GoJsonType(given)} into Go struct field {kind}.namespace of type string");
         }
 
         await KubeHttp.WriteNodeAsync(context, 201, answer(review, ns));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BindingServer.Kubernetes.Errors;
+using BindingServer.Kubernetes.Json;
 using BindingServer.Kubernetes.Model;
 using BindingServer.Kubernetes.Validation;
 
@@ -35,12 +36,13 @@ public sealed record DeleteOptions(bool DryRun, long? GracePeriodSeconds, string
         if (json is not null)
         {
             dryRun = WriteOptions.ParseDryRun(new Microsoft.Extensions.Primitives.StringValues(
-                json["dryRun"]?.AsArray().Select(v => v?.GetValue<string>()).ToArray() ?? []), errors);
-            grace = json["gracePeriodSeconds"]?.GetValue<long>();
-            policy = json["propagationPolicy"]?.GetValue<string>();
-            orphan = json["orphanDependents"]?.GetValue<bool>();
-            uid = json["preconditions"]?["uid"]?.GetValue<string>();
-            resourceVersion = json["preconditions"]?["resourceVersion"]?.GetValue<string>();
+                Field<JsonArray>(json["dryRun"], "dryRun", "[]string")?.Select(v => Field<string>(v, "dryRun", "string")).ToArray() ?? []), errors);
+            grace = Field<long?>(json["gracePeriodSeconds"], "gracePeriodSeconds", "int64");
+            policy = Field<string>(json["propagationPolicy"], "propagationPolicy", "v1.DeletionPropagation");
+            orphan = Field<bool?>(json["orphanDependents"], "orphanDependents", "bool");
+            var preconditions = Field<JsonObject>(json["preconditions"], "preconditions", "v1.Preconditions");
+            uid = Field<string>(preconditions?["uid"], "preconditions.uid", "types.UID", "Preconditions");
+            resourceVersion = Field<string>(preconditions?["resourceVersion"], "preconditions.resourceVersion", "string", "Preconditions");
         }
         else
         {
@@ -71,6 +73,41 @@ public sealed record DeleteOptions(bool DryRun, long? GracePeriodSeconds, string
         }
 
         return new DeleteOptions(dryRun, grace, uid, resourceVersion, policy, orphan);
+    }
+
+    /// <summary>
+    /// A field of the body read as its Go type. A body of the wrong shape fails to decode, which the apiserver reports
+    /// as a plain error (500) with Go's decoder message, since it is not an API status.
+    /// </summary>
+    private static T? Field<T>(JsonNode? node, string path, string goType, string goStruct = "DeleteOptions")
+    {
+        if (node is null)
+        {
+            return default;
+        }
+
+        var fits = node switch
+        {
+            JsonArray => typeof(T) == typeof(JsonArray),
+            JsonObject => typeof(T) == typeof(JsonObject),
+            JsonValue value => value.GetValueKind() switch
+            {
+                JsonValueKind.String => typeof(T) == typeof(string),
+                JsonValueKind.True or JsonValueKind.False => typeof(T) == typeof(bool?),
+                JsonValueKind.Number => typeof(T) == typeof(long?) && value.TryGetValue<long>(out _),
+                _ => false,
+            },
+            _ => false,
+        };
+        if (!fits)
+        {
+            throw StatusErrors.PlainError($"json: cannot unmarshal {BodyDecoder.GoJsonType(node)} into Go struct field {goStruct}.{path} of type {goType}");
+        }
+
+        return typeof(T) == typeof(long?) ? (T)(object)node.GetValue<long>()
+            : typeof(T) == typeof(bool?) ? (T)(object)node.GetValue<bool>()
+            : typeof(T) == typeof(string) ? (T)(object)node.GetValue<string>()
+            : (T)(object)node;
     }
 
     /// <summary>The storage layer's precondition check, with its StorageError text.</summary>

@@ -573,7 +573,8 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
             throw StatusErrors.BadRequest("error decoding YAML: the applied configuration is not an object");
         }
 
-        var apiVersion = intent["apiVersion"]?.GetValue<string>() ?? "";
+        // Read as the apiserver reads an unstructured object: an apiVersion that is not a string is none.
+        var apiVersion = KubeJson.Text(intent["apiVersion"]) ?? "";
         if (apiVersion != definition.ApiVersion)
         {
             throw StatusErrors.BadRequest(

@@ -204,7 +204,8 @@ public static class BodyDecoder
     public static KubeApiException CannotHandle(ResourceDefinition definition, string reason) =>
         StatusErrors.BadRequest($"{definition.Kind} in version \"{definition.Version}\" cannot be handled as a {definition.Kind}: {reason}");
 
-    private static string GoJsonType(JsonNode? node) => node switch
+    /// <summary>How Go's decoder names the JSON type of a value in its errors.</summary>
+    public static string GoJsonType(JsonNode? node) => node switch
     {
         null => "null",
         JsonArray => "array",

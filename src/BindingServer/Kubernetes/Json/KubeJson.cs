@@ -79,6 +79,9 @@ public static class KubeJson
 
     public static T FromNode<T>(JsonNode node) => node.Deserialize<T>(Options)!;
 
+    /// <summary>The string a node holds, or null when it holds anything else (client JSON is not trusted to be typed).</summary>
+    public static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
     public static object FromNode(JsonNode node, Type type) => node.Deserialize(type, Options)!;
 
     public static T Clone<T>(T value) where T : notnull =>

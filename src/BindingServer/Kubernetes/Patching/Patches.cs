@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BindingServer.Kubernetes.Json;
 using BindingServer.Kubernetes.Errors;
 using BindingServer.Kubernetes.Model;
 
@@ -80,8 +81,9 @@ public static class JsonPatch
 
     private static JsonNode ApplyOne(JsonNode root, JsonObject operation)
     {
-        var op = operation["op"]?.GetValue<string>() ?? "unknown";
-        var path = operation["path"]?.GetValue<string>() ?? throw new PatchException($"operation missing path: {op}");
+        // As the JSON patch library: an op that is not a string is "unknown", a path or from that is not one is missing.
+        var op = KubeJson.Text(operation["op"]) ?? "unknown";
+        var path = KubeJson.Text(operation["path"]) ?? throw new PatchException($"operation missing path: {op}");
         switch (op)
         {
             case "add":
@@ -104,12 +106,12 @@ public static class JsonPatch
                 Set(replaceParent, replaceKey, Value(operation, op), replace: true);
                 return root;
             case "move":
-                var from = operation["from"]?.GetValue<string>() ?? throw new PatchException("move operation missing from");
+                var from = KubeJson.Text(operation["from"]) ?? throw new PatchException("move operation missing from");
                 var moved = Get(root, from) ?? throw new PatchException($"move operation does not apply: doc is missing from path: {from}: missing value");
                 Remove(root, from);
                 return Add(root, path, moved.DeepClone());
             case "copy":
-                var source = operation["from"]?.GetValue<string>() ?? throw new PatchException("copy operation missing from");
+                var source = KubeJson.Text(operation["from"]) ?? throw new PatchException("copy operation missing from");
                 var copied = Get(root, source) ?? throw new PatchException($"copy operation does not apply: doc is missing from path: {source}: missing value");
                 return Add(root, path, copied.DeepClone());
             case "test":
@@ -236,9 +238,24 @@ public static class JsonPatch
 /// </summary>
 public static class StrategicMergePatch
 {
+    /// <summary>A JSON value as Go's <c>%v</c> prints it once decoded into interface{}: maps with sorted keys, bare strings.</summary>
+    private static string GoFormat(JsonNode? node) => node switch
+    {
+        null => "<nil>",
+        JsonObject map => "map[" + string.Join(" ", map.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key}:{GoFormat(p.Value)}")) + "]",
+        JsonArray list => "[" + string.Join(" ", list.Select(GoFormat)) + "]",
+        _ => KubeJson.Text(node) ?? node.ToJsonString(),
+    };
+
     public static void Apply(JsonObject target, JsonObject patch, Type type)
     {
-        if (patch["$patch"]?.GetValue<string>() == "replace")
+        // Only replace and delete are directives of a map; anything else is a plain error (500) on the apiserver.
+        if (patch.TryGetPropertyValue("$patch", out var directive) && KubeJson.Text(directive) is not ("replace" or "delete"))
+        {
+            throw Errors.StatusErrors.PlainError($"unknown patch type: {GoFormat(directive)} in map: {GoFormat(patch)}");
+        }
+
+        if (KubeJson.Text(patch["$patch"]) == "replace")
         {
             target.Clear();
             foreach (var (name, value) in patch.Where(p => p.Key != "$patch"))
@@ -251,7 +268,7 @@ public static class StrategicMergePatch
 
         if (patch["$retainKeys"] is JsonArray retain)
         {
-            var keep = retain.Select(k => k?.GetValue<string>()).ToHashSet();
+            var keep = retain.Select(KubeJson.Text).ToHashSet();
             foreach (var name in target.Select(p => p.Key).Where(k => !keep.Contains(k)).ToList())
             {
                 target.Remove(name);
@@ -297,7 +314,7 @@ public static class StrategicMergePatch
         switch (schema.Shape)
         {
             case FieldShape.Struct when value is JsonObject patchObject:
-                if (patchObject["$patch"]?.GetValue<string>() == "delete")
+                if (KubeJson.Text(patchObject["$patch"]) == "delete")
                 {
                     return null;
                 }
@@ -325,7 +342,7 @@ public static class StrategicMergePatch
 
     private static JsonArray PatchKeyedList(JsonArray? current, JsonArray items, FieldSchema schema)
     {
-        if (items.OfType<JsonObject>().Any(i => i["$patch"]?.GetValue<string>() == "replace"))
+        if (items.OfType<JsonObject>().Any(i => KubeJson.Text(i["$patch"]) == "replace"))
         {
             return new JsonArray(items.OfType<JsonObject>().Where(i => i["$patch"] is null).Select(i => (JsonNode?)i.DeepClone()).ToArray());
         }
@@ -335,7 +352,7 @@ public static class StrategicMergePatch
         foreach (var item in items.OfType<JsonObject>())
         {
             var match = Schema.FindByKey(result, key, item[key]);
-            if (item["$patch"]?.GetValue<string>() == "delete")
+            if (KubeJson.Text(item["$patch"]) == "delete")
             {
                 if (match is not null)
                 {

@@ -57,7 +57,7 @@ public sealed class PodStrategy : ResourceStrategy<Pod>
             (o, now) => PodRow.Of((Pod)o, now).Restarts),
         TableDefinition.AgeColumn,
         new TableColumn("IP", "string", "", "The IP address assigned to this pod.", 1,
-            (o, _) => ((Pod)o).Status?.PodIPs?.FirstOrDefault()?["ip"]?.GetValue<string>() is { Length: > 0 } ip ? ip : "<none>"),
+            (o, _) => ((Pod)o).Status?.PodIPs?.FirstOrDefault()?.Ip is { Length: > 0 } ip ? ip : "<none>"),
         new TableColumn("Node", "string", "", "The node this pod is bound to.", 1, (o, _) => ((Pod)o).Spec.NodeName is { Length: > 0 } node ? node : "<none>"),
         new TableColumn("Nominated Node", "string", "", "The node the scheduler nominated for this pod.", 1,
             (o, _) => ((Pod)o).Status?.NominatedNodeName is { Length: > 0 } node ? node : "<none>"),
@@ -71,8 +71,23 @@ public sealed class PodStrategy : ResourceStrategy<Pod>
         {
             // v1 keeps podIP beside podIPs (and hostIP beside hostIPs); converting through the internal type, which has
             // only the lists, fills whichever one the client left out.
-            (status.PodIP, status.PodIPs) = AddressPair(status.PodIP, status.PodIPs);
-            (status.HostIP, status.HostIPs) = AddressPair(status.HostIP, status.HostIPs);
+            if (status.PodIPs is { Count: > 0 } podIPs)
+            {
+                status.PodIP = podIPs[0].Ip ?? status.PodIP;
+            }
+            else if (!string.IsNullOrEmpty(status.PodIP))
+            {
+                status.PodIPs = [new PodIP { Ip = status.PodIP }];
+            }
+
+            if (status.HostIPs is { Count: > 0 } hostIPs)
+            {
+                status.HostIP = hostIPs[0].Ip ?? status.HostIP;
+            }
+            else if (!string.IsNullOrEmpty(status.HostIP))
+            {
+                status.HostIPs = [new HostIP { Ip = status.HostIP }];
+            }
         }
 
         var spec = pod.Spec;
@@ -103,16 +118,6 @@ public sealed class PodStrategy : ResourceStrategy<Pod>
                 port.Protocol ??= "TCP";
             }
         }
-    }
-
-    private static (string? Single, JsonArray? List) AddressPair(string? single, JsonArray? list)
-    {
-        if (list is { Count: > 0 })
-        {
-            return (list[0]?["ip"] is JsonValue ip && ip.TryGetValue<string>(out var first) ? first : single, list);
-        }
-
-        return string.IsNullOrEmpty(single) ? (single, list) : (single, [new JsonObject { ["ip"] = single }]);
     }
 
     /// <summary>Always for <c>:latest</c> and untagged images, else IfNotPresent (digests count as tags).</summary>

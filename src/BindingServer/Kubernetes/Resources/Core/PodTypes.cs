@@ -372,14 +372,16 @@ public sealed class PodStatus
     [Description("The node's address.")]
     public string? HostIP { get; set; }
 
+    [MergeKey("ip")]
     [Description("The node's addresses.")]
-    public JsonArray? HostIPs { get; set; }
+    public List<HostIP>? HostIPs { get; set; }
 
     [Description("The pod's address.")]
     public string? PodIP { get; set; }
 
+    [MergeKey("ip")]
     [Description("The pod's addresses.")]
-    public JsonArray? PodIPs { get; set; }
+    public List<PodIP>? PodIPs { get; set; }
 
     [Description("When the kubelet acknowledged the pod.")]
     public DateTimeOffset? StartTime { get; set; }
@@ -398,6 +400,24 @@ public sealed class PodStatus
 
     [Description("The state of an in-place resize.")]
     public string? Resize { get; set; }
+}
+
+[SchemaName("io.k8s.api.core.v1.PodIP")]
+[Description("One of a pod's addresses.")]
+public sealed class PodIP
+{
+    [Required]
+    [Description("The address.")]
+    public string? Ip { get; set; }
+}
+
+[SchemaName("io.k8s.api.core.v1.HostIP")]
+[Description("One of the pod's node's addresses.")]
+public sealed class HostIP
+{
+    [Required]
+    [Description("The address.")]
+    public string? Ip { get; set; }
 }
 
 [SchemaName("io.k8s.api.core.v1.PodCondition")]

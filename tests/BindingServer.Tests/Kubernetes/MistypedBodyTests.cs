@@ -1,0 +1,58 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using BindingServer.Tests.Core;
+
+namespace BindingServer.Tests.Kubernetes;
+
+/// <summary>
+/// Bodies whose values have the wrong JSON type, in the places a server reads loosely: each gets the apiserver's own
+/// answer (mostly a 400 from the decoder; a plain 500 where the apiserver itself answers so) and never the emulator's
+/// unexpected-error 500.
+/// </summary>
+public sealed class MistypedBodyTests(ServerFactory factory) : IClassFixture<ServerFactory>
+{
+    private readonly HttpClient _client = factory.Client();
+    private const string Pods = "/api/v1/namespaces/default/pods";
+
+    private async Task<(int Code, JsonObject Body)> SendAsync(string method, string path, string mediaType, string body)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent(body, Encoding.UTF8) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        using var response = await _client.SendAsync(request);
+        return ((int)response.StatusCode, JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject());
+    }
+
+    [Theory]
+    [InlineData("DELETE", "", "application/json", """{"gracePeriodSeconds":"soon"}""", 500,
+        "json: cannot unmarshal string into Go struct field DeleteOptions.gracePeriodSeconds of type int64")]
+    [InlineData("DELETE", "", "application/json", """{"preconditions":{"uid":7}}""", 500,
+        "json: cannot unmarshal number into Go struct field Preconditions.preconditions.uid of type types.UID")]
+    [InlineData("PATCH", "", "application/json-patch+json", """[{"op":1,"path":"/metadata/labels"}]""", 422, "the server rejected our request due to an error in our request")]
+    [InlineData("PATCH", "?fieldManager=t", "application/apply-patch+yaml", """{"apiVersion":5,"kind":"Pod"}""", 400,
+        "Incorrect version specified in apply patch. Specified patch version: , expected: v1")]
+    [InlineData("PATCH", "", "application/strategic-merge-patch+json", """{"$patch":"bogus","metadata":{"labels":{"a":"b"}}}""", 500,
+        "unknown patch type: bogus in map: map[$patch:bogus metadata:map[labels:map[a:b]]]")]
+    [InlineData("PATCH", "/status", "application/merge-patch+json", """{"status":{"podIPs":[{"ip":5}]}}""", 400,
+        "Pod in version \"v1\" cannot be handled as a Pod: json: cannot unmarshal number into Go struct field PodIP.status.podIPs.ip of type string")]
+    public async Task A_mistyped_value_gets_the_apiservers_answer(string method, string suffix, string mediaType, string body, int code, string message)
+    {
+        var name = "typed-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(201, (await _client.PostAsync(Pods, PodTests.Pod(name))).Code);
+
+        var (status, answer) = await SendAsync(method, $"{Pods}/{name}{suffix}", mediaType, body);
+
+        Assert.Equal((code, "Status", message), (status, answer["kind"].Str(), answer["message"].Str()));
+        Assert.NotEqual("InternalError", answer["reason"]?.ToString());
+    }
+
+    [Fact]
+    public async Task An_openshift_review_with_a_mistyped_namespace_is_a_bad_request()
+    {
+        var (code, status) = await SendAsync("POST", "/apis/authorization.openshift.io/v1/subjectaccessreviews", "application/json",
+            """{"kind":"SubjectAccessReview","apiVersion":"authorization.openshift.io/v1","namespace":5,"verb":"get","resource":"pods"}""");
+
+        Assert.Equal((400, "SubjectAccessReview in version \"v1\" cannot be handled as a SubjectAccessReview: json: cannot unmarshal number into Go struct field SubjectAccessReview.namespace of type string"),
+            (code, status["message"].Str()));
+    }
+}
