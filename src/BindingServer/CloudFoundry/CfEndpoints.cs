@@ -330,7 +330,7 @@ public sealed class CfEndpoints(CfStore store, CfPresenters present, CfJobs jobs
         var user = Writer(context);
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("name", "String", true), ("space_guid", "String", true), ("instances", "Integer", false),
-            ("memory", "Integer", false), ("environment_json", "Hash", false));
+            ("memory", "Integer", false), ("environment_json", "Hash", false), ("buildpack", "String", false), ("command", "String", false));
         var spaceGuid = Text(body, "space_guid")!;
         if (!Exists(CfStore.Spaces, spaceGuid))
         {

@@ -103,6 +103,10 @@ public sealed class CloudFoundryTests(ServerFactory factory) : IClassFixture<Ser
         Assert.Equal("""{"description":"The app could not be found: nope","error_code":"CF-AppNotFound","code":100004}""", noSpace.Body!.ToJsonString());
         Assert.Equal(400, taken.Code);
         Assert.Equal("The app name is taken: dup-app", taken.Body!["description"].Str());
+
+        var mistyped = await _client.CallAsync(HttpMethod.Post, "/v2/apps", $$"""{"name":"typed","space_guid":"{{await SpaceAsync()}}","buildpack":5,"command":["run"]}""");
+        Assert.Equal((400, "Request invalid due to parse error: Field: buildpack, Error: Expected instance of String, given an instance of Integer, Field: command, Error: Expected instance of String, given an instance of Array"),
+            (mistyped.Code, mistyped.Body!["description"].Str()));
     }
 
     [Fact]
