@@ -55,4 +55,16 @@ public sealed class MistypedBodyTests(ServerFactory factory) : IClassFixture<Ser
         Assert.Equal((400, "SubjectAccessReview in version \"v1\" cannot be handled as a SubjectAccessReview: json: cannot unmarshal number into Go struct field SubjectAccessReview.namespace of type string"),
             (code, status["message"].Str()));
     }
+
+    [Theory]
+    [InlineData("GET", "?limit=ten", "strconv.ParseInt: parsing \"ten\": invalid syntax")]
+    [InlineData("GET", "?watch=1&timeoutSeconds=99999999999999999999", "strconv.ParseInt: parsing \"99999999999999999999\": value out of range")]
+    [InlineData("DELETE", "/nobody?gracePeriodSeconds=soon", "strconv.ParseInt: parsing \"soon\": invalid syntax")]
+    public async Task An_integer_query_parameter_that_is_not_one_is_a_bad_request(string method, string suffix, string message)
+    {
+        using var response = await _client.SendAsync(new HttpRequestMessage(new HttpMethod(method), Pods + suffix));
+        var status = JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+
+        Assert.Equal((400, "BadRequest", message), ((int)response.StatusCode, status["reason"].Str(), status["message"].Str()));
+    }
 }

@@ -48,7 +48,7 @@ public sealed record DeleteOptions(bool DryRun, long? GracePeriodSeconds, string
         {
             var query = request.Query;
             dryRun = WriteOptions.ParseDryRun(query["dryRun"], errors);
-            grace = long.TryParse(query["gracePeriodSeconds"], out var g) ? g : null;
+            grace = ListOptions.QueryInt64(query["gracePeriodSeconds"]);
             policy = query.ContainsKey("propagationPolicy") ? query["propagationPolicy"].ToString() : null;
             orphan = query.ContainsKey("orphanDependents") ? WriteOptions.ParseBool(query["orphanDependents"]) : null;
         }

@@ -25,6 +25,29 @@ public sealed record ListOptions
 
     public bool HasSelectors => !Labels.IsEmpty || !Fields.IsEmpty;
 
+    /// <summary>
+    /// An integer query parameter as the apiserver's parameter codec reads it (Go's <c>strconv.ParseInt</c>): absent is
+    /// null, anything but a base-10 int64 is a 400 with Go's message.
+    /// </summary>
+    public static long? QueryInt64(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        if (values.Count == 0)
+        {
+            return null;
+        }
+
+        var text = values[0] ?? "";
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var number))
+        {
+            return number;
+        }
+
+        var quoted = "\"" + text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+        var digits = text.TrimStart('+', '-');
+        var why = digits.Length > 0 && digits.All(char.IsAsciiDigit) ? "value out of range" : "invalid syntax";
+        throw StatusErrors.BadRequest($"strconv.ParseInt: parsing {quoted}: {why}");
+    }
+
     /// <summary>Whether the request asks for a watch, read the way <see cref="Parse"/> reads it.</summary>
     public static bool IsWatch(HttpRequest request) => request.Query.ContainsKey("watch") && WriteOptions.ParseBool(request.Query["watch"]);
 
@@ -35,13 +58,13 @@ public sealed record ListOptions
         {
             Labels = LabelSelector.Parse(query["labelSelector"]),
             Fields = FieldSelector.Parse(query["fieldSelector"]),
-            Limit = long.TryParse(query["limit"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var limit) && limit > 0 ? limit : null,
+            Limit = QueryInt64(query["limit"]) is > 0 and var limit ? limit : null,
             Continue = NullIfEmpty(query["continue"]),
             ResourceVersion = query.ContainsKey("resourceVersion") ? query["resourceVersion"].ToString() : null,
             ResourceVersionMatch = NullIfEmpty(query["resourceVersionMatch"]),
             Watch = IsWatch(request),
             AllowWatchBookmarks = query.ContainsKey("allowWatchBookmarks") && WriteOptions.ParseBool(query["allowWatchBookmarks"]),
-            TimeoutSeconds = long.TryParse(query["timeoutSeconds"], NumberStyles.Integer, CultureInfo.InvariantCulture, out var timeout) ? timeout : null,
+            TimeoutSeconds = QueryInt64(query["timeoutSeconds"]),
             SendInitialEvents = query.ContainsKey("sendInitialEvents") ? WriteOptions.ParseBool(query["sendInitialEvents"]) : null,
         };
 
