@@ -56,6 +56,32 @@ public sealed class KubectlPodTests(Kubectl kubectl) : IClassFixture<Kubectl>
     }
 
     [Fact]
+    public async Task A_schedulers_event_shows_in_get_events_and_describe()
+    {
+        await OkAsync("create", "-f", kubectl.WriteFile("kp-event.yaml", Pod("kp-event")));
+        var uid = await OkAsync("get", "pod", "kp-event", "-o", "jsonpath={.metadata.uid}");
+        var now = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("event/kp-event.1 created\n", await OkAsync("create", "-f", kubectl.WriteFile("kp-event-1.yaml", $$"""
+            apiVersion: v1
+            kind: Event
+            metadata: {name: kp-event.1}
+            involvedObject: {kind: Pod, namespace: default, name: kp-event, uid: {{uid}}, apiVersion: v1}
+            reason: Scheduled
+            message: Successfully assigned default/kp-event to node-a
+            source: {component: default-scheduler}
+            type: Normal
+            firstTimestamp: "{{now}}"
+            lastTimestamp: "{{now}}"
+            count: 1
+            """)));
+
+        Assert.Matches(@"(?m)^\d+s\s+Normal\s+Scheduled\s+pod/kp-event\s+Successfully assigned default/kp-event to node-a$",
+            await OkAsync("get", "events", "--field-selector", "involvedObject.name=kp-event"));
+        Assert.Matches(@"(?m)^  Normal\s+Scheduled\s+\d+s\s+default-scheduler\s+Successfully assigned default/kp-event to node-a$",
+            await OkAsync("describe", "pod", "kp-event"));
+    }
+
+    [Fact]
     public async Task A_second_binding_is_refused_with_the_conflict_line()
     {
         await OkAsync("create", "-f", kubectl.WriteFile("kp-2.yaml", Pod("kp-2")));

@@ -136,6 +136,30 @@ public sealed class KubernetesClientTests(ServerProcess server) : IClassFixture<
     }
 
     [Fact]
+    public async Task A_controller_records_an_event_and_finds_it_by_its_object()
+    {
+        using var client = Client();
+        var created = await client.CoreV1.CreateNamespacedEventAsync(new Corev1Event
+        {
+            Metadata = new V1ObjectMeta { GenerateName = "kc-event-" },
+            InvolvedObject = new V1ObjectReference { Kind = "Pod", NamespaceProperty = "default", Name = "kc-evented", ApiVersion = "v1" },
+            Reason = "FailedScheduling",
+            Message = "0/3 nodes are available",
+            Type = "Warning",
+            Source = new V1EventSource { Component = "default-scheduler" },
+            FirstTimestamp = DateTime.UtcNow,
+            LastTimestamp = DateTime.UtcNow,
+            Count = 1,
+        }, "default");
+
+        var found = await client.CoreV1.ListNamespacedEventAsync("default", fieldSelector: "involvedObject.name=kc-evented,type=Warning");
+
+        Assert.StartsWith("kc-event-", created.Metadata.Name);
+        var only = Assert.Single(found.Items);
+        Assert.Equal(("FailedScheduling", "default-scheduler"), (only.Reason, only.Source.Component));
+    }
+
+    [Fact]
     public async Task Watch_sees_added_modified_and_deleted_in_revision_order()
     {
         using var client = Client();

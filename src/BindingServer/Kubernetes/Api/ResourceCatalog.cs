@@ -12,6 +12,7 @@ public sealed class ResourceCatalog
         NamespaceStrategy.Definition,
         NodeStrategy.Definition,
         PodStrategy.Definition,
+        EventStrategy.Definition,
         ClusterRoleBindingStrategy.Definition,
         ClusterRoleStrategy.Definition,
         RoleBindingStrategy.Definition,
