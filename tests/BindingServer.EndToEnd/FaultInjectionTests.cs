@@ -124,4 +124,21 @@ public sealed class FaultInjectionTests(Kubectl kubectl) : IClassFixture<Kubectl
         var again = await kubectl.RunAsync("get", "namespace", "kube-public", "-o", "name", "--request-timeout=10s");
         Assert.Equal((0, "namespace/kube-public\n"), (again.ExitCode, again.Out));
     }
+
+    [Fact]
+    public async Task A_cloud_foundry_client_is_throttled_as_by_cloud_controllers_rate_limiter()
+    {
+        await InjectAsync("""{"method":"GET","path":"/v2/service_bindings","status":429,"retryAfterSeconds":3,"count":1}""");
+        using var cf = Admin();
+        cf.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("bearer", CloudFoundryTests.AdminToken);
+
+        using var throttled = await cf.GetAsync("v2/service_bindings");
+        using var next = await cf.GetAsync("v2/service_bindings");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, throttled.StatusCode);
+        Assert.Equal("3", throttled.Headers.GetValues("Retry-After").Single());
+        Assert.Equal("""{"description":"Rate Limit of V2 API Exceeded. Please consider using the V3 API","error_code":"CF-RateLimitV2APIExceeded","code":10018}""",
+            JsonNode.Parse(await throttled.Content.ReadAsStringAsync())!.ToJsonString());
+        Assert.Equal(HttpStatusCode.OK, next.StatusCode);
+    }
 }
