@@ -82,6 +82,22 @@ public sealed class KubectlPodTests(Kubectl kubectl) : IClassFixture<Kubectl>
     }
 
     [Fact]
+    public async Task The_servers_yaml_is_what_kubectl_renders_with_go_yaml()
+    {
+        await OkAsync("create", "-f", kubectl.WriteFile("kp-yaml.yaml", Pod("kp-yaml")));
+        await OkAsync("annotate", "pod", "kp-yaml", "note=line1\nline2\n", "colon=a: b", "empty=", "yes=yes", "when=2024-01-02T03:04:05Z",
+            "dash=-", "hash=#x", "octal=08", "time=1:30", "quote=it's", "tab=a\tb", "lead= x");
+
+        using var http = new HttpClient { BaseAddress = kubectl.ServerAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "api/v1/namespaces/default/pods/kp-yaml");
+        request.Headers.Accept.ParseAdd("application/yaml");
+        using var response = await http.SendAsync(request);
+
+        // kubectl turns the JSON it reads into YAML with the same go-yaml the apiserver uses.
+        Assert.Equal(await OkAsync("get", "pod", "kp-yaml", "-o", "yaml", "--show-managed-fields"), await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_second_binding_is_refused_with_the_conflict_line()
     {
         await OkAsync("create", "-f", kubectl.WriteFile("kp-2.yaml", Pod("kp-2")));

@@ -148,10 +148,47 @@ public static class KubeHttp
                agent.StartsWith("Mozilla/5.0", StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Whether the first media type of the Accept header that the server can produce is YAML (as the apiserver picks
+    /// from its serializers in the client's order).
+    /// </summary>
+    public static bool WantsYaml(HttpRequest request)
+    {
+        foreach (var clause in request.Headers.Accept.ToString().Split(','))
+        {
+            if (!MediaTypeHeaderValue.TryParse(clause.Trim(), out var media) || media.Parameters.Any(p => p.Name.Equals("as", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            var type = media.MediaType.ToString().ToLowerInvariant();
+            if (type is Json or "*/*" or "application/*" or "application/vnd.kubernetes.protobuf")
+            {
+                return false;
+            }
+
+            if (type == "application/yaml")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     public static async Task WriteJsonAsync(HttpContext context, int code, byte[] json)
     {
         var response = context.Response;
         response.StatusCode = code;
+        if (WantsYaml(context.Request))
+        {
+            var yaml = Encoding.UTF8.GetBytes(GoYaml.Write(JsonNode.Parse(json)));
+            response.ContentType = "application/yaml";
+            response.ContentLength = yaml.Length;
+            await response.Body.WriteAsync(yaml, context.RequestAborted);
+            return;
+        }
+
         response.ContentType = Json;
         if (Pretty(context.Request))
         {
