@@ -46,26 +46,8 @@ public static class YamlConversion
         return stream.Documents.Select(d => Convert(d.RootNode)).ToList();
     }
 
-    /// <summary>
-    /// Writes JSON values as a YAML stream, one document each, quoting the strings that YAML would otherwise read as
-    /// another type (<c>"true"</c>, <c>"1"</c>), so that reading it back gives the same JSON.
-    /// </summary>
-    public static string ToYaml(IEnumerable<JsonNode> documents)
-    {
-        var serializer = new YamlDotNet.Serialization.SerializerBuilder().WithQuotingNecessaryStrings().Build();
-        return string.Join("---\n", documents.Select(d => serializer.Serialize(ToPlain(d))));
-    }
-
-    private static object? ToPlain(JsonNode? node) => node switch
-    {
-        JsonObject obj => obj.ToDictionary(p => p.Key, p => ToPlain(p.Value)),
-        JsonArray list => list.Select(ToPlain).ToList(),
-        JsonValue value when value.TryGetValue<string>(out var text) => text,
-        JsonValue value when value.TryGetValue<bool>(out var flag) => flag,
-        JsonValue value when value.TryGetValue<long>(out var integer) => integer,
-        JsonValue value => value.GetValue<double>(),
-        _ => null,
-    };
+    /// <summary>JSON values as a YAML stream, one document each, each written as the apiserver writes YAML (<see cref="GoYaml"/>).</summary>
+    public static string ToYaml(IEnumerable<JsonNode> documents) => string.Join("---\n", documents.Select(GoYaml.Write));
 
     private static JsonNode? Convert(YamlNode node) => node switch
     {
