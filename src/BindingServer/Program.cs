@@ -45,6 +45,9 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
     var listen = context.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
     kestrel.Listen(IPAddress.Parse(listen.Address), listen.Port);
     kestrel.Limits.MaxRequestBodySize = null;
+
+    // Go's HTTP server, the apiserver's, sends no Server header.
+    kestrel.AddServerHeader = false;
 });
 
 builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection(StoreOptions.Section));

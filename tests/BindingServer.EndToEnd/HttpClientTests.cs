@@ -32,6 +32,8 @@ public sealed class HttpClientTests(ServerProcess server) : IClassFixture<Server
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         using var missing = await client.GetAsync($"{Crbs}/missing");
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.False(missing.Headers.Contains("Server"), "the apiserver (Go's HTTP server) sends no Server header");
+        Assert.True(Guid.TryParse(missing.Headers.GetValues("Audit-Id").Single(), out _));
         Assert.Equal("NotFound", JsonNode.Parse(await missing.Content.ReadAsStringAsync())!["reason"]!.GetValue<string>());
     }
 
