@@ -111,9 +111,8 @@ public sealed class TestBindingServer : IAsyncDisposable
             if (_kubeconfigPath is null)
             {
                 Directory.CreateDirectory(_folder);
-                using var client = CreateClient();
                 var path = Path.Combine(_folder, "kubeconfig.yaml");
-                File.WriteAllText(path, client.GetStringAsync("_bindingserver/kubeconfig").GetAwaiter().GetResult());
+                File.WriteAllText(path, Hosting.Kubeconfig.For(BaseAddress.ToString().TrimEnd('/')));
                 _kubeconfigPath = path;
             }
 
