@@ -98,6 +98,26 @@ public sealed class KubectlPodTests(Kubectl kubectl) : IClassFixture<Kubectl>
     }
 
     [Fact]
+    public async Task Create_f_of_a_binding_manifest_validates_it_as_kubectl_does_against_a_real_server()
+    {
+        await OkAsync("create", "-f", kubectl.WriteFile("kp-manifest.yaml", Pod("kp-manifest")));
+        var binding = """
+            apiVersion: v1
+            kind: Binding
+            metadata: {name: kp-manifest}
+            target: {apiVersion: v1, kind: Node, name: node-m}
+            """;
+
+        // A Binding has no patch operation, so kubectl validates it itself against the protobuf OpenAPI document.
+        var unknownField = await kubectl.RunAsync("create", "-f", kubectl.WriteFile("kp-manifest-bad.yaml", binding + "\ncolor: red\n"));
+        Assert.NotEqual(0, unknownField.ExitCode);
+        Assert.Contains("error validating data: ValidationError(Binding): unknown field \"color\" in io.k8s.api.core.v1.Binding", unknownField.Err);
+
+        await OkAsync("create", "-f", kubectl.WriteFile("kp-manifest-binding.yaml", binding));
+        Assert.Equal("node-m", await OkAsync("get", "pod", "kp-manifest", "-o", "jsonpath={.spec.nodeName}"));
+    }
+
+    [Fact]
     public async Task A_second_binding_is_refused_with_the_conflict_line()
     {
         await OkAsync("create", "-f", kubectl.WriteFile("kp-2.yaml", Pod("kp-2")));

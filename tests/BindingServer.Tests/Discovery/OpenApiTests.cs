@@ -121,4 +121,52 @@ public sealed class OpenApiTests(ServerFactory factory) : IClassFixture<ServerFa
         var post = v2["paths"]!["/apis/rbac.authorization.k8s.io/v1/clusterrolebindings"]!["post"]!;
         Assert.Contains(post["parameters"]!.AsArray(), p => p!["in"].Str() == "body");
     }
+
+    [Fact]
+    public async Task The_swagger_2_document_comes_as_gnostic_protobuf_for_kubectls_own_validation()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi/v2");
+        request.Headers.TryAddWithoutValidation("Accept", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
+        using var response = await _client.SendAsync(request);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal("application/com.github.proto-openapi.spec.v2.v1.0+protobuf", response.Content.Headers.ContentType!.ToString());
+        var document = Fields(bytes);
+        Assert.Equal("2.0", Text(document, 1).Single());
+        var definitions = document.Where(f => f.Number == 9).Select(f => Fields(f.Bytes)).Single();
+        var named = definitions.Where(f => f.Number == 1).Select(f => Fields(f.Bytes)).ToDictionary(n => Text(n, 1).Single(), n => Fields(n.Single(f => f.Number == 2).Bytes));
+
+        // kubectl finds a kind's schema by this extension, whose value gnostic keeps as YAML text.
+        var extension = named["io.k8s.api.core.v1.Binding"].Where(f => f.Number == 31).Select(f => Fields(f.Bytes))
+            .Single(e => Text(e, 1).Single() == "x-kubernetes-group-version-kind");
+        Assert.Equal("- group: \"\"\n  kind: Binding\n  version: v1\n", Text(Fields(extension.Single(f => f.Number == 2).Bytes), 2).Single());
+        var targetRef = Fields(Fields(named["io.k8s.api.core.v1.Binding"].Single(f => f.Number == 25).Bytes)
+            .Select(f => Fields(f.Bytes)).Single(p => Text(p, 1).Single() == "target").Single(f => f.Number == 2).Bytes);
+        Assert.Equal("#/definitions/io.k8s.api.core.v1.ObjectReference", Text(targetRef, 1).Single());
+    }
+
+    /// <summary>The length-delimited fields of a protobuf message (every field of these messages that the test reads is one).</summary>
+    private static List<(int Number, byte[] Bytes)> Fields(byte[] message)
+    {
+        var fields = new List<(int, byte[])>();
+        var input = new Google.Protobuf.CodedInputStream(message);
+        while (!input.IsAtEnd)
+        {
+            var tag = input.ReadTag();
+            var number = Google.Protobuf.WireFormat.GetTagFieldNumber(tag);
+            if (Google.Protobuf.WireFormat.GetTagWireType(tag) == Google.Protobuf.WireFormat.WireType.LengthDelimited)
+            {
+                fields.Add((number, input.ReadBytes().ToByteArray()));
+            }
+            else
+            {
+                input.SkipLastField();
+            }
+        }
+
+        return fields;
+    }
+
+    private static IEnumerable<string> Text(List<(int Number, byte[] Bytes)> fields, int number) =>
+        fields.Where(f => f.Number == number).Select(f => System.Text.Encoding.UTF8.GetString(f.Bytes));
 }

@@ -23,6 +23,7 @@ public sealed class KubeOpenApi
     private const string SchemaRef = "#/components/schemas/";
     private readonly Lazy<Dictionary<string, (JsonObject Document, string Hash)>> _v3;
     private readonly Lazy<JsonObject> _v2;
+    private readonly Lazy<byte[]> _v2Protobuf;
 
     /// <param name="served">The stored kinds, each with its operations.</param>
     /// <param name="schemaOnly">Types served by their own handlers (Binding) whose schemas belong in a group-version's document.</param>
@@ -34,15 +35,19 @@ public sealed class KubeOpenApi
             g => g.Key,
             g =>
             {
-                var document = V3(g.ToList(), extra.Where(e => e.GroupVersionPath.TrimStart('/') == g.Key).Select(e => e.Type));
+                var document = V3(g.ToList(), extra.Where(e => e.GroupVersionPath.TrimStart('/') == g.Key));
                 return (document, Hash(document));
             }));
-        _v2 = new(() => ToSwagger2(V3(definitions)));
+        _v2 = new(() => ToSwagger2(V3(definitions, extra)));
+        _v2Protobuf = new(() => OpenApiV2Protobuf.Encode(_v2.Value));
     }
 
     public IReadOnlyDictionary<string, (JsonObject Document, string Hash)> GroupVersions => _v3.Value;
 
     public JsonObject V2 => _v2.Value;
+
+    /// <summary>The v2 document in the protobuf form kubectl's client-side validation downloads.</summary>
+    public byte[] V2Protobuf => _v2Protobuf.Value;
 
     public JsonObject Index() => new()
     {
@@ -53,14 +58,18 @@ public sealed class KubeOpenApi
     private static string Hash(JsonObject document) =>
         Convert.ToHexString(SHA512.HashData(Encoding.UTF8.GetBytes(document.ToJsonString(KubeJson.Options))));
 
-    private static JsonObject V3(IReadOnlyList<ResourceDefinition> definitions, IEnumerable<Type>? schemaOnly = null)
+    private static JsonObject V3(IReadOnlyList<ResourceDefinition> definitions, IEnumerable<(string GroupVersionPath, Type Type)>? schemaOnly = null)
     {
         var schemas = new SortedDictionary<string, JsonNode?>(StringComparer.Ordinal);
         var paths = new JsonObject();
         AddSharedSchemas(schemas);
-        foreach (var type in schemaOnly ?? [])
+        foreach (var (groupVersionPath, type) in schemaOnly ?? [])
         {
-            AddType(type, schemas);
+            // Its kind is named like any other, which is how kubectl finds the schema to validate a manifest against.
+            var segments = groupVersionPath.Trim('/').Split('/');
+            var (group, version) = segments[0] == "api" ? ("", segments[1]) : (segments[1], segments[2]);
+            schemas[AddType(type, schemas)]!.AsObject()["x-kubernetes-group-version-kind"] =
+                new JsonArray(new JsonObject { ["group"] = group, ["kind"] = type.Name, ["version"] = version });
         }
 
         foreach (var definition in definitions)

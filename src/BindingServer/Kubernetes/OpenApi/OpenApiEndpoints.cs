@@ -40,19 +40,30 @@ public static class OpenApiEndpoints
     }
 
     /// <summary>
-    /// JSON only. kubectl asks for the protobuf form alone (when a kind has no patch operation, such as Binding); it
-    /// carries on after a 404 but fails on any other error, so that request gets Go's plain 404.
+    /// JSON, or the protobuf form kubectl asks for when it validates a manifest itself (kinds without a patch
+    /// operation, such as Binding); any other media type is Go's plain 404, as a server without that form answers.
     /// </summary>
-    private static Task WriteV2Async(HttpContext context, KubeOpenApi openApi)
+    private static async Task WriteV2Async(HttpContext context, KubeOpenApi openApi)
     {
         var accept = context.Request.Headers.Accept.ToString();
+        if (accept.Contains("protobuf", StringComparison.OrdinalIgnoreCase) && !accept.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            var bytes = openApi.V2Protobuf;
+            context.Response.StatusCode = 200;
+            context.Response.ContentType = OpenApiV2Protobuf.MediaType;
+            context.Response.ContentLength = bytes.Length;
+            await context.Response.Body.WriteAsync(bytes, context.RequestAborted);
+            return;
+        }
+
         if (accept.Length > 0 && !accept.Contains("json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("*/*", StringComparison.Ordinal))
         {
             context.Response.StatusCode = 404;
             context.Response.ContentType = "text/plain; charset=utf-8";
-            return context.Response.WriteAsync("404 page not found\n");
+            await context.Response.WriteAsync("404 page not found\n");
+            return;
         }
 
-        return KubeHttp.WriteNodeAsync(context, 200, openApi.V2);
+        await KubeHttp.WriteNodeAsync(context, 200, openApi.V2);
     }
 }
