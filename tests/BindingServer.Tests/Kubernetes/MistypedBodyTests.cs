@@ -67,4 +67,16 @@ public sealed class MistypedBodyTests(ServerFactory factory) : IClassFixture<Ser
 
         Assert.Equal((400, "BadRequest", message), ((int)response.StatusCode, status["reason"].Str(), status["message"].Str()));
     }
+
+    [Theory]
+    [InlineData("/api/v1/nodes", """{"metadata":{"name":"bad-time"},"status":{"conditions":[{"type":"Ready","status":"True","lastHeartbeatTime":"soon"}]}}""",
+        "Node in version \"v1\" cannot be handled as a Node: parsing time \"soon\" as \"2006-01-02T15:04:05Z07:00\": cannot parse \"soon\" as \"2006\"")]
+    [InlineData("/api/v1/namespaces/default/events", """{"metadata":{"name":"bad-time"},"involvedObject":{},"eventTime":"yesterday"}""",
+        "Event in version \"v1\" cannot be handled as a Event: parsing time \"yesterday\" as \"2006-01-02T15:04:05.000000Z07:00\": cannot parse \"yesterday\" as \"2006\"")]
+    public async Task A_time_go_cannot_parse_is_a_bad_request_in_gos_words(string path, string body, string message)
+    {
+        var (code, status) = await SendAsync("POST", path, "application/json", body);
+
+        Assert.Equal((400, "BadRequest", message), (code, status["reason"].Str(), status["message"].Str()));
+    }
 }

@@ -170,7 +170,16 @@ public static class BodyDecoder
             }
         }
 
-        var result = (KubeObject)obj.Deserialize(definition.ObjectType, KubeJson.Options)!;
+        KubeObject result;
+        try
+        {
+            result = (KubeObject)obj.Deserialize(definition.ObjectType, KubeJson.Options)!;
+        }
+        catch (JsonException error) when (error.InnerException is null && error.Message.StartsWith("parsing time ", StringComparison.Ordinal))
+        {
+            // A time Go's time.Parse refuses: the converters word it as Go does.
+            throw CannotHandle(definition, error.Message);
+        }
         result.Kind = definition.Kind;
         result.ApiVersion = definition.ApiVersion;
         return result;
