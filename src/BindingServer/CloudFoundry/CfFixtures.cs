@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BindingServer.Hosting;
+using BindingServer.Kubernetes.Json;
 using BindingServer.Storage;
 
 namespace BindingServer.CloudFoundry;
@@ -191,5 +192,5 @@ public static class CfFixtures
         }
     }
 
-    private static string? Text(JsonObject record, string key) => record[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+    private static string? Text(JsonObject record, string key) => KubeJson.Text(record[key]);
 }

@@ -212,15 +212,13 @@ public sealed class FaultInjection
     /// A watch whose resourceVersion the apiserver no longer has: the stream opens with 200 and carries one ERROR event
     /// holding a 410 Expired Status, after which informers list again.
     /// </summary>
-    private static async Task WriteWatchGoneAsync(HttpContext context)
+    private static Task WriteWatchGoneAsync(HttpContext context)
     {
         var store = context.RequestServices.GetRequiredService<Storage.ObjectStore>();
         var requested = context.Request.Query["resourceVersion"].ToString();
-        var status = StatusErrors.Expired($"too old resource version: {(requested.Length > 0 ? requested : "0")} ({store.Current.Revision})").Status;
         context.Response.StatusCode = 200;
         context.Response.ContentType = KubeHttp.Json;
-        var line = new JsonObject { ["type"] = "ERROR", ["object"] = Kubernetes.Json.KubeJson.ToNode(status) }.ToJsonString(Kubernetes.Json.KubeJson.Options) + "\n";
-        await context.Response.WriteAsync(line, context.RequestAborted);
+        return ListHandlers.WriteTooOldAsync(context.Response, requested.Length > 0 ? requested : "0", store.Current.Revision, context.RequestAborted);
     }
 
     /// <summary>Cloud Controller's answers: its v2 rate limiter for 429, the unknown error otherwise.</summary>

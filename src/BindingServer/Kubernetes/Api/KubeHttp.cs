@@ -154,7 +154,14 @@ public static class KubeHttp
     /// </summary>
     public static bool WantsYaml(HttpRequest request)
     {
-        foreach (var clause in request.Headers.Accept.ToString().Split(','))
+        // Every response asks this; nearly none mention YAML, so they need no parsing.
+        var accept = request.Headers.Accept.ToString();
+        if (!accept.Contains("yaml", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        foreach (var clause in accept.Split(','))
         {
             if (!MediaTypeHeaderValue.TryParse(clause.Trim(), out var media) || media.Parameters.Any(p => p.Name.Equals("as", StringComparison.OrdinalIgnoreCase)))
             {

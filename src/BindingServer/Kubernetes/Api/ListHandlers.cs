@@ -16,6 +16,17 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
     public const string ContinueTooOld =
         "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.";
 
+    /// <summary>
+    /// The one event of a watch from a revision the store no longer has: a 410 Expired Status in an ERROR event, on a
+    /// stream that has already answered 200, as the watch cache sends it.
+    /// </summary>
+    public static Task WriteTooOldAsync(HttpResponse response, string requested, long oldest, CancellationToken cancellationToken)
+    {
+        var status = StatusErrors.Expired($"too old resource version: {requested} ({oldest})").Status;
+        var line = new JsonObject { ["type"] = "ERROR", ["object"] = KubeJson.ToNode(status) }.ToJsonString(KubeJson.Options) + "\n";
+        return response.WriteAsync(line, cancellationToken);
+    }
+
     /// <summary>How often an idle watch that allows bookmarks is sent one.</summary>
     private static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(60);
 
@@ -189,12 +200,7 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
 
         if (feed is null)
         {
-            var status = new Status
-            {
-                Outcome = "Failure", Code = 410, Reason = "Expired",
-                Message = $"too old resource version: {afterRevision} ({store.CompactedRevision + 1})",
-            };
-            await writer.WriteRawAsync("ERROR", KubeJson.ToNode(status), context.RequestAborted);
+            await WriteTooOldAsync(response, afterRevision.ToString(CultureInfo.InvariantCulture), store.CompactedRevision + 1, context.RequestAborted);
             return;
         }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using BindingServer.Kubernetes.Json;
 using BindingServer.Kubernetes.Tables;
 
 namespace BindingServer.Kubernetes.Resources.Core;
@@ -36,7 +37,7 @@ public sealed record PodRow(string Ready, string Status, string Restarts)
             var count = Int(container["restartCount"]);
             restarts += count;
             lastRestart = Later(lastRestart, FinishedAt(container));
-            var sidecar = sidecars.Contains(Text(container["name"]) ?? "");
+            var sidecar = sidecars.Contains(KubeJson.Text(container["name"]) ?? "");
             if (sidecar)
             {
                 sidecarRestarts += count;
@@ -57,8 +58,8 @@ public sealed record PodRow(string Ready, string Status, string Restarts)
             }
 
             reason = terminated is not null
-                ? "Init:" + (Text(terminated["reason"]) is { Length: > 0 } why ? why : ExitText(terminated))
-                : waiting is not null && Text(waiting["reason"]) is { Length: > 0 } waitingReason && waitingReason != "PodInitializing"
+                ? "Init:" + (KubeJson.Text(terminated["reason"]) is { Length: > 0 } why ? why : ExitText(terminated))
+                : waiting is not null && KubeJson.Text(waiting["reason"]) is { Length: > 0 } waitingReason && waitingReason != "PodInitializing"
                     ? "Init:" + waitingReason
                     : $"Init:{i}/{pod.Spec.InitContainers?.Count ?? 0}";
             initializing = true;
@@ -77,13 +78,13 @@ public sealed record PodRow(string Ready, string Status, string Restarts)
                 restarts += Int(container["restartCount"]);
                 lastRestart = Later(lastRestart, FinishedAt(container));
                 var terminated = container["state"]?["terminated"] as JsonObject;
-                if (container["state"]?["waiting"] is JsonObject waiting && Text(waiting["reason"]) is { Length: > 0 } waitingReason)
+                if (container["state"]?["waiting"] is JsonObject waiting && KubeJson.Text(waiting["reason"]) is { Length: > 0 } waitingReason)
                 {
                     reason = waitingReason;
                 }
                 else if (terminated is not null)
                 {
-                    reason = Text(terminated["reason"]) is { Length: > 0 } why ? why : ExitText(terminated);
+                    reason = KubeJson.Text(terminated["reason"]) is { Length: > 0 } why ? why : ExitText(terminated);
                 }
                 else if (Bool(container["ready"]) && container["state"]?["running"] is not null)
                 {
@@ -120,7 +121,7 @@ public sealed record PodRow(string Ready, string Status, string Restarts)
         Int(terminated["signal"]) is var signal && signal != 0 ? $"Signal:{signal}" : $"ExitCode:{Int(terminated["exitCode"])}";
 
     private static DateTimeOffset? FinishedAt(JsonObject container) =>
-        Text(container["lastState"]?["terminated"]?["finishedAt"]) is { } text
+        KubeJson.Text(container["lastState"]?["terminated"]?["finishedAt"]) is { } text
         && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var finished)
             ? finished
             : null;
@@ -130,6 +131,4 @@ public sealed record PodRow(string Ready, string Status, string Restarts)
     private static bool Bool(JsonNode? node) => node is JsonValue value && value.TryGetValue<bool>(out var flag) && flag;
 
     private static int Int(JsonNode? node) => node is JsonValue value && value.TryGetValue<int>(out var number) ? number : 0;
-
-    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }
