@@ -3,6 +3,8 @@ using BindingServer.CloudFoundry;
 using BindingServer.Documentation;
 using BindingServer.Hosting;
 using BindingServer.Kubernetes.Api;
+using BindingServer.Kubernetes.Authentication;
+using BindingServer.Kubernetes.Authorization;
 using BindingServer.Kubernetes.Discovery;
 using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Kubernetes.Resources.Core;
@@ -50,6 +52,9 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
     kestrel.AddServerHeader = false;
 });
 
+builder.Services.Configure<AuthenticationOptions>(builder.Configuration.GetSection(AuthenticationOptions.Section));
+builder.Services.AddSingleton<RbacAuthorizer>();
+builder.Services.AddSingleton<IWriteAdmission, RbacEscalationCheck>();
 builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection(StoreOptions.Section));
 builder.Services.AddSingleton(ResourceCatalog.Default);
 builder.Services.AddSingleton(sp => new StoreKeyResolver(sp.GetRequiredService<ResourceCatalog>().KeyPrefixes.Concat(CfStore.Prefixes)));
@@ -100,6 +105,7 @@ app.UseMiddleware<RequestJournal.Middleware>();
 app.UseMiddleware<FaultInjection.Middleware>();
 app.UseMiddleware<KubernetesErrorMiddleware>();
 app.UseMiddleware<CfErrorMiddleware>();
+app.UseMiddleware<KubernetesAuthMiddleware>();
 app.UseApiDocumentation();
 app.MapHealth();
 app.MapKubeconfig();

@@ -47,6 +47,9 @@ public sealed class Snapshot(long revision, ImmutableDictionary<string, Immutabl
             ? objects.Values.Where(e => e.Key.StartsWith(keyPrefix, StringComparison.Ordinal))
             : [];
 
+    /// <summary>Every object of one resource: the same instance until one of them changes, so an index built from it can be reused.</summary>
+    public IReadOnlyDictionary<string, StoredEntry>? Objects(string resourcePrefix) => byResource.GetValueOrDefault(resourcePrefix);
+
     internal Snapshot With(string resourcePrefix, string key, StoredEntry? entry, long revision)
     {
         var objects = byResource.GetValueOrDefault(resourcePrefix) ?? ImmutableSortedDictionary.Create<string, StoredEntry>(StringComparer.Ordinal);

@@ -1,3 +1,4 @@
+using BindingServer.Kubernetes.Authentication;
 using BindingServer.Kubernetes.Errors;
 using BindingServer.Kubernetes.Json;
 using BindingServer.Kubernetes.Validation;
@@ -5,8 +6,11 @@ using Microsoft.Extensions.Primitives;
 
 namespace BindingServer.Kubernetes.Api;
 
-/// <summary>The options every write takes: <c>dryRun</c>, <c>fieldManager</c>, <c>fieldValidation</c>, <c>force</c>.</summary>
-public sealed record WriteOptions(bool DryRun, string FieldManager, FieldValidation FieldValidation, bool Force)
+/// <summary>
+/// The options every write takes: <c>dryRun</c>, <c>fieldManager</c>, <c>fieldValidation</c>, <c>force</c>; and who writes
+/// (null for the server's own writes, which no admission check refuses).
+/// </summary>
+public sealed record WriteOptions(bool DryRun, string FieldManager, FieldValidation FieldValidation, bool Force, UserInfo? User = null)
 {
     /// <summary>Reads and validates the write options; <paramref name="optionsKind"/> names them in a 422.</summary>
     public static WriteOptions Parse(HttpRequest request, string optionsKind, bool isApply = false)
@@ -68,7 +72,7 @@ public sealed record WriteOptions(bool DryRun, string FieldManager, FieldValidat
             manager = DefaultManager(request);
         }
 
-        return new WriteOptions(dryRun, manager, validation ?? FieldValidation.Warn, force);
+        return new WriteOptions(dryRun, manager, validation ?? FieldValidation.Warn, force, request.HttpContext.User());
     }
 
     public static bool ParseDryRun(StringValues values, List<FieldError> errors)

@@ -13,7 +13,7 @@ namespace BindingServer.Kubernetes.Api;
 /// The generic verbs, written once for every kind: create, get, update, patch, delete and deletecollection.
 /// Each follows the apiserver's order of checks so the first error a client sees is the one a real server gives.
 /// </summary>
-public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog, TimeProvider clock)
+public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog, TimeProvider clock, IEnumerable<IWriteAdmission> admissions)
 {
     private const string GenerateNameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -89,6 +89,7 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
     private async Task<KubeObject> CreateAsync(ResourceDefinition definition, KubeObject obj, WriteOptions options, List<string> warnings,
         CancellationToken cancellationToken, List<ManagedFieldsEntry>? appliedFields = null)
     {
+        Admit(definition, obj, null, options);
         var meta = obj.Metadata;
         var requestedVersion = meta.ResourceVersion;
         meta.Uid = null;
@@ -156,6 +157,20 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
             }
 
             return obj;
+        }
+    }
+
+    /// <summary>Checks that need the writer's identity (RBAC escalation prevention), before preparation and validation.</summary>
+    private void Admit(ResourceDefinition definition, KubeObject obj, KubeObject? old, WriteOptions options)
+    {
+        if (options.User is null)
+        {
+            return;
+        }
+
+        foreach (var admission in admissions)
+        {
+            admission.Admit(definition, obj, old, options.User);
         }
     }
 
@@ -280,6 +295,7 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
 
             var old = ObjectCodec.Decode(definition, entry.Body);
             var updated = transform(old);
+            Admit(definition, updated, old, options);
             var meta = updated.Metadata;
             if (!string.IsNullOrEmpty(meta.ResourceVersion) && meta.ResourceVersion != old.Metadata.ResourceVersion)
             {
@@ -564,6 +580,12 @@ public sealed class ResourceHandlers(ObjectStore store, ResourceCatalog catalog,
         StrategicMergePatch.Apply(document, patch, type);
         return document;
     }
+
+    /// <summary>A server-side apply made by the server itself (a controller's), forcing its ownership.</summary>
+    public Task<(KubeObject Result, bool Created)> ApplyObjectAsync(ResourceDefinition definition, string? ns, string name, JsonObject intent,
+        string fieldManager, CancellationToken cancellationToken) =>
+        ApplyAsync(definition, ns, name, System.Text.Encoding.UTF8.GetBytes(intent.ToJsonString()),
+            new WriteOptions(false, fieldManager, FieldValidation.Strict, true), [], cancellationToken);
 
     private async Task<(KubeObject Result, bool Created)> ApplyAsync(ResourceDefinition definition, string? ns, string name, byte[] patch,
         WriteOptions options, List<string> warnings, CancellationToken cancellationToken)

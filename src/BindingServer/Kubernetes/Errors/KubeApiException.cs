@@ -74,7 +74,8 @@ public static class StatusErrors
 
     public static KubeApiException Forbidden(GroupResource resource, string name, string why) =>
         Failure(403, "Forbidden",
-            name.Length == 0 ? $"{resource} is forbidden: {why}" : $"{resource} \"{name}\" is forbidden: {why}",
+            resource.Resource.Length == 0 && resource.Group.Length == 0 ? $"forbidden: {why}"
+            : name.Length == 0 ? $"{resource} is forbidden: {why}" : $"{resource} \"{name}\" is forbidden: {why}",
             Details(resource, name));
 
     public static KubeApiException MethodNotAllowed() =>

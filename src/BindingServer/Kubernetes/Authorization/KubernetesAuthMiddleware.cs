@@ -1,0 +1,96 @@
+using BindingServer.Kubernetes.Api;
+using BindingServer.Kubernetes.Authentication;
+using BindingServer.Kubernetes.Errors;
+using BindingServer.Kubernetes.Model;
+using Microsoft.Extensions.Options;
+
+namespace BindingServer.Kubernetes.Authorization;
+
+/// <summary>
+/// The apiserver's filter chain in front of every Kubernetes path: authentication, impersonation, then authorization of
+/// the request's attributes. A refusal is the apiserver's 403 <c>Status</c>; the identity it settles on is left on the
+/// request for the handlers (escalation checks, reviews).
+/// </summary>
+public sealed class KubernetesAuthMiddleware(RequestDelegate next, RbacAuthorizer authorizer, IOptions<AuthenticationOptions> options)
+{
+    private static readonly string[] KubernetesPaths = ["/api", "/apis", "/version", "/openapi", "/healthz", "/livez", "/readyz", "/.well-known", "/openid"];
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var path = context.Request.Path.Value ?? "/";
+        if (!IsKubernetesPath(path))
+        {
+            await next(context);
+            return;
+        }
+
+        var authenticated = Authenticate(context.Request);
+        var (user, refusal) = Impersonation.Resolve(authenticated, context.Request.Headers, authorizer);
+        if (refusal is not null)
+        {
+            await refusal(context);
+            return;
+        }
+
+        context.SetUser(user!);
+        var attributes = RequestInfoResolver.Resolve(user!, context.Request.Method, path, context.Request.Query);
+        var decision = authorizer.Authorize(attributes);
+        if (!decision.Allowed)
+        {
+            await KubeHttp.WriteStatusAsync(context, Forbidden(attributes, decision.Reason));
+            return;
+        }
+
+        await next(context);
+    }
+
+    private static bool IsKubernetesPath(string path)
+    {
+        foreach (var prefix in KubernetesPaths)
+        {
+            if (path.StartsWith(prefix, StringComparison.Ordinal) && (path.Length == prefix.Length || path[prefix.Length] == '/'))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Credentials are not verified yet: a request with or without them acts as the configured default identity.</summary>
+    private UserInfo Authenticate(HttpRequest request) =>
+        options.Value.Anonymous && !request.Headers.ContainsKey("Authorization") ? UserInfo.Anonymous : UserInfo.DefaultAdmin;
+
+    /// <summary>The apiserver's Forbidden answer for attributes the authorizer did not allow (<c>responsewriters.Forbidden</c>).</summary>
+    public static Status Forbidden(RequestAttributes attributes, string reason)
+    {
+        var text = Sanitize(ForbiddenText(attributes));
+        if (reason.Length > 0)
+        {
+            text = $"{text}: {reason}";
+        }
+
+        if (!attributes.IsResourceRequest)
+        {
+            return StatusErrors.Forbidden(new GroupResource("", ""), "", text).Status;
+        }
+
+        return StatusErrors.Forbidden(new GroupResource(attributes.ApiGroup, attributes.Resource), attributes.Name, text).Status;
+    }
+
+    private static string ForbiddenText(RequestAttributes a)
+    {
+        if (!a.IsResourceRequest)
+        {
+            return $"User \"{a.User.Name}\" cannot {a.Verb} path \"{a.Path}\"";
+        }
+
+        return a.Namespace.Length > 0
+            ? $"User \"{a.User.Name}\" cannot {a.Verb} resource \"{a.CombinedResource}\" in API group \"{a.ApiGroup}\" in the namespace \"{a.Namespace}\""
+            : $"User \"{a.User.Name}\" cannot {a.Verb} resource \"{a.CombinedResource}\" in API group \"{a.ApiGroup}\" at the cluster scope";
+    }
+
+    /// <summary>The apiserver escapes these in error texts it writes itself.</summary>
+    internal static string Sanitize(string text) =>
+        text.Replace("&", "&amp;", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal).Replace(">", "&gt;", StringComparison.Ordinal);
+}
