@@ -111,6 +111,24 @@ foreach (var mode in new[] { "in-memory", "file" })
         using var response = await client.GetAsync($"{path}?limit=500");
         return response.IsSuccessStatusCode;
     });
+
+    // The same reads by an identity RBAC decides for (impersonated, so the impersonation check is paid too).
+    await PostJsonAsync(client, "apis/rbac.authorization.k8s.io/v1/clusterroles",
+        """{"metadata":{"name":"bench-reader"},"rules":[{"apiGroups":["rbac.authorization.k8s.io"],"resources":["clusterrolebindings"],"verbs":["get","list"]}]}""");
+    await PostJsonAsync(client, path,
+        """{"metadata":{"name":"bench-reader"},"subjects":[{"kind":"User","name":"bench-reader"}],"roleRef":{"kind":"ClusterRole","name":"bench-reader"}}""");
+    using var reader = new HttpClient { BaseAddress = server.Address };
+    reader.DefaultRequestHeaders.Add("Impersonate-User", "bench-reader");
+    await Phase($"get as a non-admin ({mode})", requests, concurrency, async i =>
+    {
+        using var response = await reader.GetAsync($"{path}/bench-{i % requests}");
+        return response.IsSuccessStatusCode;
+    });
+    await Phase($"list of 500 as a non-admin ({mode})", Math.Max(requests / 50, 20), concurrency, async _ =>
+    {
+        using var response = await reader.GetAsync($"{path}?limit=500");
+        return response.IsSuccessStatusCode;
+    });
     DeleteFolder(data);
 }
 
@@ -168,6 +186,14 @@ static string Summary(IEnumerable<double> samples)
 {
     var sorted = samples.Order().ToList();
     return $"median {sorted[sorted.Count / 2]:F0} ms (min {sorted[0]:F0}, max {sorted[^1]:F0})";
+}
+
+static async Task PostJsonAsync(HttpClient client, string path, string json)
+{
+    using var content = new StringContent(json, Encoding.UTF8);
+    content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+    using var response = await client.PostAsync(path, content);
+    response.EnsureSuccessStatusCode();
 }
 
 static async Task Phase(string name, int count, int concurrency, Func<int, Task<bool>> request)

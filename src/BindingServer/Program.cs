@@ -55,6 +55,7 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
 builder.Services.Configure<AuthenticationOptions>(builder.Configuration.GetSection(AuthenticationOptions.Section));
 builder.Services.AddSingleton<RbacAuthorizer>();
 builder.Services.AddSingleton<IWriteAdmission, RbacEscalationCheck>();
+builder.Services.AddHostedService<ClusterRoleAggregation>();
 builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection(StoreOptions.Section));
 builder.Services.AddSingleton(ResourceCatalog.Default);
 builder.Services.AddSingleton(sp => new StoreKeyResolver(sp.GetRequiredService<ResourceCatalog>().KeyPrefixes.Concat(CfStore.Prefixes)));
@@ -94,11 +95,14 @@ var app = builder.Build();
 // Open (and migrate) the store, and create the system namespaces, before the first request rather than on it.
 app.Services.GetRequiredService<ObjectStore>();
 await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredService<ResourceHandlers>(), CancellationToken.None);
+await BootstrapPolicy.EnsureAsync(app.Services.GetRequiredService<ResourceHandlers>(), app.Services.GetRequiredService<ObjectStore>(), CancellationToken.None);
 await app.Services.GetRequiredService<CfStore>().SeedAsync();
 if (seedPaths.Count > 0 && !await SeedFiles.LoadAsync(seedPaths, app.Services.GetRequiredService<Fixtures>(), Console.Out, Console.Error))
 {
     return 1;
 }
+
+await ClusterRoleAggregation.SyncAsync(app.Services.GetRequiredService<ObjectStore>(), app.Services.GetRequiredService<ResourceHandlers>(), CancellationToken.None);
 
 app.UseSerilogRequestLogging();
 app.UseMiddleware<RequestJournal.Middleware>();

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using BindingServer.CloudFoundry;
 using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
+using BindingServer.Kubernetes.Authorization;
 using BindingServer.Kubernetes.Errors;
 using BindingServer.Kubernetes.Json;
 using BindingServer.Kubernetes.Resources.Core;
@@ -124,7 +125,7 @@ public static class AdminEndpoints
 
     /// <summary>
     /// Deletes every object of the chosen families in one transaction (watchers see each deletion, revisions keep
-    /// rising), then seeds again what a fresh server starts with: the system namespaces, the default org and space and
+    /// rising), then seeds again what a fresh server starts with: the system namespaces, the default RBAC policy, the default org and space and
     /// the fake broker's catalog.
     /// </summary>
     private static async Task<IResult> ResetAsync(HttpContext context, ObjectStore store, ResourceCatalog catalog, ResourceHandlers handlers, CfStore cf)
@@ -151,6 +152,8 @@ public static class AdminEndpoints
         if (kubernetes)
         {
             await CoreControllers.EnsureSystemNamespacesAsync(handlers, context.RequestAborted);
+            await BootstrapPolicy.EnsureAsync(handlers, store, context.RequestAborted);
+            await ClusterRoleAggregation.SyncAsync(store, handlers, context.RequestAborted);
         }
 
         if (cloudFoundry)

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using BindingServer.CloudFoundry;
 using BindingServer.Kubernetes.Api;
+using BindingServer.Kubernetes.Authorization;
 using BindingServer.Kubernetes.Errors;
 using BindingServer.Kubernetes.Json;
 using BindingServer.Kubernetes.Model;
@@ -148,13 +149,16 @@ public sealed class Fixtures(ResourceHandlers handlers, ResourceCatalog catalog,
         places.Add(at);
     }
 
-    /// <summary>The Kubernetes objects as manifests, namespaces first, without the metadata the server assigns.</summary>
+    /// <summary>
+    /// The Kubernetes objects as manifests, namespaces first, without the metadata the server assigns and without the
+    /// default RBAC policy, which every server has already.
+    /// </summary>
     public IEnumerable<JsonNode> ExportKubernetes(Snapshot snapshot) =>
         catalog.Definitions
             .OrderBy(d => d == catalog.Namespaces ? 0 : 1)
             .SelectMany(definition => snapshot.List(definition.KeyPrefix, definition.KeyPrefix)
                 .Select(entry => ObjectCodec.Decode(definition, entry.Body))
-                .Where(obj => obj.Metadata.DeletionTimestamp is null)
+                .Where(obj => obj.Metadata.DeletionTimestamp is null && !BootstrapPolicy.IsBootstrapObject(obj))
                 .Select(obj =>
                 {
                     var node = KubeJson.ToNode(obj);

@@ -13,12 +13,13 @@ namespace BindingServer.Kubernetes.Authorization;
 /// </summary>
 public sealed class KubernetesAuthMiddleware(RequestDelegate next, RbacAuthorizer authorizer, IOptions<AuthenticationOptions> options)
 {
-    private static readonly string[] KubernetesPaths = ["/api", "/apis", "/version", "/openapi", "/healthz", "/livez", "/readyz", "/.well-known", "/openid"];
+    /// <summary>The other dialects and this server's own pages; every other path is the apiserver's, served or not.</summary>
+    private static readonly string[] OtherPaths = ["/_bindingserver", "/swagger", "/v2"];
 
     public async Task InvokeAsync(HttpContext context)
     {
         var path = context.Request.Path.Value ?? "/";
-        if (!IsKubernetesPath(path))
+        if (IsOtherPath(path))
         {
             await next(context);
             return;
@@ -44,9 +45,9 @@ public sealed class KubernetesAuthMiddleware(RequestDelegate next, RbacAuthorize
         await next(context);
     }
 
-    private static bool IsKubernetesPath(string path)
+    private static bool IsOtherPath(string path)
     {
-        foreach (var prefix in KubernetesPaths)
+        foreach (var prefix in OtherPaths)
         {
             if (path.StartsWith(prefix, StringComparison.Ordinal) && (path.Length == prefix.Length || path[prefix.Length] == '/'))
             {

@@ -137,7 +137,7 @@ public static class PolicyRuleCoverage
     }
 
     /// <summary>One rule per (group, resource, verb[, name]) and per (non-resource URL, verb).</summary>
-    private static IEnumerable<PolicyRule> Breakdown(PolicyRule rule)
+    public static IEnumerable<PolicyRule> Breakdown(PolicyRule rule)
     {
         var verbs = rule.Verbs ?? [];
         var names = rule.ResourceNames ?? [];

@@ -43,7 +43,7 @@ public sealed class DiscoveryDocuments(IEnumerable<DiscoveredResource> resources
     public IReadOnlyList<DiscoveredResource> Resources => _resources;
 
     /// <summary>Group names in the order the real server lists them (by its group priorities), then the rest.</summary>
-    private static readonly string[] GroupOrder = ["authorization.k8s.io", "rbac.authorization.k8s.io", "authorization.openshift.io"];
+    private static readonly string[] GroupOrder = ["authentication.k8s.io", "authorization.k8s.io", "rbac.authorization.k8s.io", "authorization.openshift.io"];
 
     public IEnumerable<string> Groups => _resources.Select(r => r.Group).Where(g => g.Length > 0).Distinct()
         .OrderBy(g => Array.IndexOf(GroupOrder, g) is var i && i >= 0 ? i : int.MaxValue).ThenBy(g => g, StringComparer.Ordinal);

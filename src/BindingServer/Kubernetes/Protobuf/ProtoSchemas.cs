@@ -76,5 +76,6 @@ public static class ProtoSchemas
         ["Namespace"] = Namespace,
         ["SelfSubjectAccessReview"] = SelfSubjectAccessReview,
         ["SelfSubjectRulesReview"] = SelfSubjectRulesReview,
+        ["SelfSubjectReview"] = new ProtoMessage(M(1, "metadata", ObjectMeta)),
     };
 }

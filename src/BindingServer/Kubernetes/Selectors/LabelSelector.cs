@@ -53,6 +53,35 @@ public sealed class LabelSelector
         return true;
     }
 
+    /// <summary>
+    /// A <c>metav1.LabelSelector</c> as <c>LabelSelectorAsSelector</c> reads it: matchLabels and matchExpressions ANDed;
+    /// null when an expression's operator is unknown (the selector then matches nothing).
+    /// </summary>
+    public static LabelSelector? FromSpec(Resources.LabelSelectorSpec spec)
+    {
+        var requirements = (spec.MatchLabels ?? []).OrderBy(l => l.Key, StringComparer.Ordinal)
+            .Select(l => new Requirement(l.Key, Op.Equals, [l.Value])).ToList();
+        foreach (var expression in spec.MatchExpressions ?? [])
+        {
+            Op? op = expression.Operator switch
+            {
+                "In" => Op.In,
+                "NotIn" => Op.NotIn,
+                "Exists" => Op.Exists,
+                "DoesNotExist" => Op.DoesNotExist,
+                _ => null,
+            };
+            if (op is null)
+            {
+                return null;
+            }
+
+            requirements.Add(new Requirement(expression.Key ?? "", op.Value, expression.Values ?? []));
+        }
+
+        return new LabelSelector(requirements);
+    }
+
     /// <summary>Parses the selector; a syntax or value error is the apiserver's 400.</summary>
     public static LabelSelector Parse(string? text)
     {
