@@ -83,7 +83,7 @@ builder.Services.AddHostedService(services => services.GetRequiredService<CfJobs
 builder.Services.AddApiDocumentation();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(sp => new KubeOpenApi(
-    sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftAuthorizationEndpoints.Definitions),
+    sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftAuthorizationEndpoints.Definitions).Concat(AccessReviewEndpoints.Definitions),
     [("/api/v1", typeof(Binding))]));
 builder.Services.AddSingleton<ResourceHandlers>();
 builder.Services.AddSingleton<ListHandlers>();

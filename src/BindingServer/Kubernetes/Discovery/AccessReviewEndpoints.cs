@@ -41,6 +41,9 @@ public static class AccessReviewEndpoints
     private static readonly ResourceDefinition LocalAccess = ReviewBodies.Definition<LocalSubjectAccessReview>(Group, "LocalSubjectAccessReview", "localsubjectaccessreviews", true);
     private static readonly ResourceDefinition SelfRules = ReviewBodies.Definition<SelfSubjectRulesReview>(Group, "SelfSubjectRulesReview", "selfsubjectrulesreviews", false);
 
+    /// <summary>The reviews as create-only kinds, for the OpenAPI documents.</summary>
+    public static IEnumerable<ResourceDefinition> Definitions => [SelfAccess, SubjectAccess, LocalAccess, SelfRules, SelfSubjectReviewEndpoint.Definition];
+
     public static IEndpointRouteBuilder MapAccessReviews(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup($"/apis/{Group}/v1").WithTags($"{Group}/v1");

@@ -23,7 +23,7 @@ public static class SelfSubjectReviewEndpoint
         new(Group, "v1", "selfsubjectreviews", "selfsubjectreview", false, "SelfSubjectReview", ["create"], [], []),
     ];
 
-    private static readonly ResourceDefinition Definition = ReviewBodies.Definition<SelfSubjectReview>(Group, "SelfSubjectReview", "selfsubjectreviews", false);
+    internal static readonly ResourceDefinition Definition = ReviewBodies.Definition<SelfSubjectReview>(Group, "SelfSubjectReview", "selfsubjectreviews", false);
 
     private static readonly ApiDoc Doc = new("Who the request acts as: user name, uid, groups and extra, after impersonation", [],
         [new(201, "The review with status.userInfo", null)]);

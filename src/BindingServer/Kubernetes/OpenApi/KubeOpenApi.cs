@@ -77,7 +77,11 @@ public sealed class KubeOpenApi
             var name = AddType(definition.ObjectType, schemas);
             var kindSchema = schemas[name]!.AsObject();
             kindSchema["x-kubernetes-group-version-kind"] = new JsonArray(Gvk(definition));
-            schemas[name + "List"] = ListSchema(definition, name);
+            if (definition.Supports("list"))
+            {
+                schemas[name + "List"] = ListSchema(definition, name);
+            }
+
             AddPaths(paths, definition, name);
         }
 
@@ -427,16 +431,28 @@ public sealed class KubeOpenApi
 
         JsonArray ListQuery() => new(ListParameters.Select(p => (JsonNode)Parameter(p.Name, "query", p.Description, p.Type)).ToArray());
 
-        var collectionPath = new JsonObject
+        // Only the operations the kind serves: the reviews, for one, are create-only.
+        var collectionPath = new JsonObject();
+        if (definition.Supports("list"))
         {
-            ["get"] = Operation($"list{prefix}{scope}{definition.Kind}", "list", $"List or watch {definition.Kind} objects.", ListQuery(),
-                responses: Responses(schema + "List", 200)),
-            ["post"] = Operation($"create{prefix}{scope}{definition.Kind}", "post", $"Create a {definition.Kind}.", WriteParameters(false),
-                Body(schema, ObjectMediaTypes), Responses(schema, 200, 201, 202)),
-            ["delete"] = Operation($"delete{prefix}Collection{scope}{definition.Kind}", "deletecollection", $"Delete a collection of {definition.Kind} objects.",
-                ListQuery(), Body("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions", "application/json"), Responses(schema + "List", 200)),
-            ["parameters"] = scopeParameters.DeepClone(),
-        };
+            collectionPath["get"] = Operation($"list{prefix}{scope}{definition.Kind}", "list", $"List or watch {definition.Kind} objects.", ListQuery(),
+                responses: Responses(schema + "List", 200));
+        }
+
+        if (definition.Supports("create"))
+        {
+            collectionPath["post"] = Operation($"create{prefix}{scope}{definition.Kind}", "post", $"Create a {definition.Kind}.", WriteParameters(false),
+                Body(schema, ObjectMediaTypes), Responses(schema, 200, 201, 202));
+        }
+
+        if (definition.Supports("deletecollection"))
+        {
+            collectionPath["delete"] = Operation($"delete{prefix}Collection{scope}{definition.Kind}", "deletecollection",
+                $"Delete a collection of {definition.Kind} objects.", ListQuery(), Body("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions", "application/json"),
+                Responses(schema + "List", 200));
+        }
+
+        collectionPath["parameters"] = scopeParameters.DeepClone();
         paths[collection] = collectionPath;
 
         var itemParameters = scopeParameters.DeepClone().AsArray();
@@ -446,19 +462,37 @@ public sealed class KubeOpenApi
             Parameter("gracePeriodSeconds", "query", "Seconds to wait before the object is deleted.", "integer"),
             Parameter("orphanDependents", "query", "Deprecated: use propagationPolicy.", "boolean"),
             Parameter("propagationPolicy", "query", "What happens to dependents: Orphan, Background or Foreground."));
-        paths[$"{collection}/{{name}}"] = new JsonObject
+        var itemPath = new JsonObject();
+        if (definition.Supports("get"))
         {
-            ["get"] = Operation($"read{prefix}{scope}{definition.Kind}", "get", $"Read a {definition.Kind}.", responses: Responses(schema, 200)),
-            ["put"] = Operation($"replace{prefix}{scope}{definition.Kind}", "put", $"Replace a {definition.Kind}.", WriteParameters(false),
-                Body(schema, ObjectMediaTypes), Responses(schema, 200, 201)),
-            ["delete"] = Operation($"delete{prefix}{scope}{definition.Kind}", "delete", $"Delete a {definition.Kind}.", deleteParameters,
-                Body("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions", "application/json"), Responses("io.k8s.apimachinery.pkg.apis.meta.v1.Status", 200, 202)),
-            ["patch"] = Operation($"patch{prefix}{scope}{definition.Kind}", "patch", $"Partially update a {definition.Kind}.", WriteParameters(true),
-                Body("io.k8s.apimachinery.pkg.apis.meta.v1.Patch", PatchMediaTypes), Responses(schema, 200, 201)),
-            ["parameters"] = itemParameters,
-        };
+            itemPath["get"] = Operation($"read{prefix}{scope}{definition.Kind}", "get", $"Read a {definition.Kind}.", responses: Responses(schema, 200));
+        }
 
-        if (definition.Namespaced)
+        if (definition.Supports("update"))
+        {
+            itemPath["put"] = Operation($"replace{prefix}{scope}{definition.Kind}", "put", $"Replace a {definition.Kind}.", WriteParameters(false),
+                Body(schema, ObjectMediaTypes), Responses(schema, 200, 201));
+        }
+
+        if (definition.Supports("delete"))
+        {
+            itemPath["delete"] = Operation($"delete{prefix}{scope}{definition.Kind}", "delete", $"Delete a {definition.Kind}.", deleteParameters,
+                Body("io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions", "application/json"), Responses("io.k8s.apimachinery.pkg.apis.meta.v1.Status", 200, 202));
+        }
+
+        if (definition.Supports("patch"))
+        {
+            itemPath["patch"] = Operation($"patch{prefix}{scope}{definition.Kind}", "patch", $"Partially update a {definition.Kind}.", WriteParameters(true),
+                Body("io.k8s.apimachinery.pkg.apis.meta.v1.Patch", PatchMediaTypes), Responses(schema, 200, 201));
+        }
+
+        if (itemPath.Count > 0)
+        {
+            itemPath["parameters"] = itemParameters;
+            paths[$"{collection}/{{name}}"] = itemPath;
+        }
+
+        if (definition.Namespaced && definition.Supports("list"))
         {
             paths[$"{definition.GroupVersionPath}/{definition.Plural}"] = new JsonObject
             {
