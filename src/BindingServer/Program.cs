@@ -54,6 +54,10 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
 
 builder.Services.Configure<AuthenticationOptions>(builder.Configuration.GetSection(AuthenticationOptions.Section));
 builder.Services.AddSingleton<RbacAuthorizer>();
+builder.Services.AddSingleton<StaticTokens>();
+builder.Services.AddSingleton<ServiceAccountTokens>();
+builder.Services.AddSingleton<RequestAuthenticator>();
+builder.Services.AddHostedService<ServiceAccountsController>();
 builder.Services.AddSingleton<IWriteAdmission, RbacEscalationCheck>();
 builder.Services.AddHostedService<ClusterRoleAggregation>();
 builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection(StoreOptions.Section));
@@ -86,6 +90,7 @@ builder.Services.AddSingleton(sp => new KubeOpenApi(
     sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftAuthorizationEndpoints.Definitions).Concat(AccessReviewEndpoints.Definitions),
     [("/api/v1", typeof(Binding))]));
 builder.Services.AddSingleton<ResourceHandlers>();
+builder.Services.AddSingleton<ResourceRegistry>();
 builder.Services.AddSingleton<ListHandlers>();
 builder.Services.AddHostedService<StartupBanner>();
 builder.Services.AddHostedService<GarbageCollector>();
@@ -94,15 +99,16 @@ var app = builder.Build();
 
 // Open (and migrate) the store, and create the system namespaces, before the first request rather than on it.
 app.Services.GetRequiredService<ObjectStore>();
-await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredService<ResourceHandlers>(), CancellationToken.None);
-await BootstrapPolicy.EnsureAsync(app.Services.GetRequiredService<ResourceHandlers>(), app.Services.GetRequiredService<ObjectStore>(), CancellationToken.None);
+await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
+await BootstrapPolicy.EnsureAsync(app.Services.GetRequiredService<ResourceRegistry>(), app.Services.GetRequiredService<ObjectStore>(), CancellationToken.None);
+await ServiceAccountsController.EnsureDefaultAccountsAsync(app.Services.GetRequiredService<ObjectStore>(), app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
 await app.Services.GetRequiredService<CfStore>().SeedAsync();
 if (seedPaths.Count > 0 && !await SeedFiles.LoadAsync(seedPaths, app.Services.GetRequiredService<Fixtures>(), Console.Out, Console.Error))
 {
     return 1;
 }
 
-await ClusterRoleAggregation.SyncAsync(app.Services.GetRequiredService<ObjectStore>(), app.Services.GetRequiredService<ResourceHandlers>(), CancellationToken.None);
+await ClusterRoleAggregation.SyncAsync(app.Services.GetRequiredService<ObjectStore>(), app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
 
 app.UseSerilogRequestLogging();
 app.UseMiddleware<RequestJournal.Middleware>();
@@ -117,6 +123,8 @@ app.MapAdmin();
 app.MapVersion();
 app.MapDiscovery();
 app.MapAccessReviews();
+app.MapTokenRequests();
+app.MapIssuerDiscovery();
 app.MapKubernetesOpenApi();
 BindingHandler.MapBindings(app);
 app.MapCoreSubresources();

@@ -77,6 +77,21 @@ public static class ApiDocumentation
             document.Components.Schemas[name] = ToSchema(schema, document);
         }
 
+        // The generator leaves out routes whose first segment starts with a dot; the issuer's document is one of them.
+        document.Paths ??= [];
+        document.Paths.TryAdd("/.well-known/openid-configuration", new OpenApiPathItem
+        {
+            Operations = new Dictionary<HttpMethod, OpenApiOperation>
+            {
+                [HttpMethod.Get] = new()
+                {
+                    Summary = "The service-account issuer's OpenID configuration (issuer, jwks_uri, signing algorithms)",
+                    Tags = new HashSet<OpenApiTagReference> { new("Service account issuer", document) },
+                    Responses = new OpenApiResponses { ["200"] = new OpenApiResponse { Description = "The configuration document" } },
+                },
+            },
+        });
+
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
         document.Components.SecuritySchemes[Bearer] = new OpenApiSecurityScheme
         {

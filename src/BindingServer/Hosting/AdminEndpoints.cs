@@ -125,10 +125,10 @@ public static class AdminEndpoints
 
     /// <summary>
     /// Deletes every object of the chosen families in one transaction (watchers see each deletion, revisions keep
-    /// rising), then seeds again what a fresh server starts with: the system namespaces, the default RBAC policy, the default org and space and
+    /// rising), then seeds again what a fresh server starts with: the system namespaces and their default service accounts, the default RBAC policy, the default org and space and
     /// the fake broker's catalog.
     /// </summary>
-    private static async Task<IResult> ResetAsync(HttpContext context, ObjectStore store, ResourceCatalog catalog, ResourceHandlers handlers, CfStore cf)
+    private static async Task<IResult> ResetAsync(HttpContext context, ObjectStore store, ResourceCatalog catalog, ResourceRegistry registry, CfStore cf)
     {
         var family = context.Request.Query["family"].ToString();
         var (kubernetes, cloudFoundry) = family switch
@@ -151,9 +151,10 @@ public static class AdminEndpoints
 
         if (kubernetes)
         {
-            await CoreControllers.EnsureSystemNamespacesAsync(handlers, context.RequestAborted);
-            await BootstrapPolicy.EnsureAsync(handlers, store, context.RequestAborted);
-            await ClusterRoleAggregation.SyncAsync(store, handlers, context.RequestAborted);
+            await CoreControllers.EnsureSystemNamespacesAsync(registry, context.RequestAborted);
+            await BootstrapPolicy.EnsureAsync(registry, store, context.RequestAborted);
+            await ServiceAccountsController.EnsureDefaultAccountsAsync(store, registry, context.RequestAborted);
+            await ClusterRoleAggregation.SyncAsync(store, registry, context.RequestAborted);
         }
 
         if (cloudFoundry)

@@ -14,7 +14,7 @@ namespace BindingServer.Hosting;
 /// fixture documents (see <see cref="CfFixtures"/>) are loaded in one store transaction, each object checked as its
 /// create endpoint checks it; the current state is exported in the same forms, so an export loads back.
 /// </summary>
-public sealed class Fixtures(ResourceHandlers handlers, ResourceCatalog catalog, ObjectStore store, CfStore cf)
+public sealed class Fixtures(ResourceRegistry registry, ResourceCatalog catalog, ObjectStore store, CfStore cf)
 {
     /// <summary>The field manager recorded in the managedFields of loaded objects.</summary>
     public const string FieldManager = "bindingserver-fixtures";
@@ -84,7 +84,7 @@ public sealed class Fixtures(ResourceHandlers handlers, ResourceCatalog catalog,
         IReadOnlyList<(ResourceDefinition Definition, KubeObject Object, bool Created)> results;
         try
         {
-            results = await handlers.CreateManyAsync(kubernetes, FieldManager, cancellationToken, cloudFoundry.Count == 0
+            results = await registry.CreateManyAsync(kubernetes, FieldManager, cancellationToken, cloudFoundry.Count == 0
                 ? null
                 : (snapshot, firstRevision) =>
                 {
@@ -93,7 +93,7 @@ public sealed class Fixtures(ResourceHandlers handlers, ResourceCatalog catalog,
                     return CfFixtures.Plan(cloudFoundry, snapshot, firstRevision, now, cfCreated, cfExisting);
                 });
         }
-        catch (KubeApiException error) when (error.Data[ResourceHandlers.BatchIndex] is int index)
+        catch (KubeApiException error) when (error.Data[ResourceRegistry.BatchIndex] is int index)
         {
             throw new FixtureRefusedException(places[index], error);
         }

@@ -17,7 +17,7 @@ namespace BindingServer.OpenShift;
 /// and errors from the RBAC layer are rewritten to name the OpenShift resource. No watch, no deletecollection,
 /// no create on update.
 /// </summary>
-public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceHandlers handlers, ListHandlers lists, TimeProvider clock)
+public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceRegistry registry, ListHandlers lists, TimeProvider clock)
 {
     /// <summary>One OpenShift kind: its definition, the RBAC kind behind it, and the conversions both ways.</summary>
     private sealed record View(ResourceDefinition OpenShift, ResourceDefinition Rbac, Func<KubeObject, KubeObject> ToRbac, Func<KubeObject, KubeObject> FromRbac)
@@ -218,7 +218,7 @@ public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceH
         PlaceInScope(view, binding, ns);
         var rbac = ToRbacObject(view, binding);
         view.Rbac.Strategy.ApplyDefaults(rbac);
-        var created = await RewriteAsync(view, () => handlers.CreateObjectAsync(view.Rbac, rbac, options, warnings, context.RequestAborted));
+        var created = await RewriteAsync(view, () => registry.CreateObjectAsync(view.Rbac, rbac, options, warnings, context.RequestAborted));
         KubeHttp.AddWarnings(context.Response, warnings);
         await KubeHttp.WriteJsonAsync(context, 201, KubeJson.SerializeToUtf8(Render(view, created)));
     }
@@ -238,7 +238,7 @@ public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceH
         var updated = await RewriteAsync(view, () =>
         {
             Read(view, ns, name);
-            return handlers.UpdateObjectAsync(view.Rbac, ns, name, _ => Defaulted(view, ToRbacObject(view, binding)), options, warnings, context.RequestAborted);
+            return registry.UpdateObjectAsync(view.Rbac, ns, name, _ => Defaulted(view, ToRbacObject(view, binding)), options, warnings, context.RequestAborted);
         });
         KubeHttp.AddWarnings(context.Response, warnings);
         await KubeHttp.WriteJsonAsync(context, 200, KubeJson.SerializeToUtf8(Render(view, updated)));
@@ -266,7 +266,7 @@ public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceH
         var options = WriteOptions.Parse(context.Request, "PatchOptions", mediaType == "application/apply-patch+yaml");
         var patch = await KubeHttp.ReadBodyAsync(context.Request, context.RequestAborted);
         var warnings = new List<string>();
-        var updated = await RewriteAsync(view, () => handlers.UpdateObjectAsync(view.Rbac, ns, name, current =>
+        var updated = await RewriteAsync(view, () => registry.UpdateObjectAsync(view.Rbac, ns, name, current =>
         {
             var document = KubeJson.ToNode(Render(view, current));
             JsonObject patched = mediaType switch
@@ -299,7 +299,7 @@ public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceH
     private async Task DeleteAsync(HttpContext context, View view, string? ns, string name)
     {
         var options = await DeleteOptions.ReadAsync(context.Request, context.RequestAborted);
-        await RewriteAsync(view, () => handlers.DeleteAsync(view.Rbac, ns, name, options, context.RequestAborted));
+        await RewriteAsync(view, () => registry.DeleteAsync(view.Rbac, ns, name, options, context.RequestAborted));
         await KubeHttp.WriteJsonAsync(context, 200, KubeJson.SerializeToUtf8(new Status { Outcome = "Success" }));
     }
 }

@@ -343,10 +343,10 @@ public sealed class ReviewTests(ServerFactory factory) : IClassFixture<ServerFac
         var group = apis["groups"]!.AsArray().Single(g => g!["name"].Str() == "authentication.k8s.io")!;
         Assert.Equal("""{"name":"authentication.k8s.io","versions":[{"groupVersion":"authentication.k8s.io/v1","version":"v1"}],"preferredVersion":{"groupVersion":"authentication.k8s.io/v1","version":"v1"}}""",
             group.Compact());
-        Assert.Equal("""[{"name":"selfsubjectreviews","singularName":"selfsubjectreview","namespaced":false,"kind":"SelfSubjectReview","verbs":["create"]}]""",
+        Assert.Equal("""[{"name":"selfsubjectreviews","singularName":"selfsubjectreview","namespaced":false,"kind":"SelfSubjectReview","verbs":["create"]},{"name":"tokenreviews","singularName":"tokenreview","namespaced":false,"kind":"TokenReview","verbs":["create"]}]""",
             list["resources"]!.Compact());
         var item = aggregated["items"]!.AsArray().Single(i => i!["metadata"]!["name"].Str() == "authentication.k8s.io")!;
-        var resource = item["versions"]!.AsArray().Single()!["resources"]!.AsArray().Single()!;
+        var resource = item["versions"]!.AsArray().Single()!["resources"]!.AsArray().First()!;
         Assert.Equal("selfsubjectreviews", resource["resource"].Str());
         Assert.Equal("SelfSubjectReview", resource["responseKind"]!["kind"].Str());
         Assert.Equal("Cluster", resource["scope"].Str());

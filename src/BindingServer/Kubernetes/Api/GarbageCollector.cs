@@ -10,7 +10,7 @@ namespace BindingServer.Kubernetes.Api;
 /// It removes the <c>foregroundDeletion</c> finalizer once dependents are gone, the <c>orphan</c> finalizer once
 /// dependents are released, and deletes dependents whose owners have all gone.
 /// </summary>
-public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog, ResourceHandlers handlers, ILogger<GarbageCollector> logger)
+public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog, ResourceRegistry registry, ILogger<GarbageCollector> logger)
     : BackgroundService
 {
     public const string Foreground = "foregroundDeletion";
@@ -96,23 +96,23 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
         {
             foreach (var (dependentDefinition, dependent) in dependents)
             {
-                await handlers.UpdateMetadataAsync(dependentDefinition, dependent, m =>
+                await registry.UpdateMetadataAsync(dependentDefinition, dependent, m =>
                     m.OwnerReferences = m.OwnerReferences?.Where(o => o.Uid != uid).ToList() is { Count: > 0 } rest ? rest : null, cancellationToken);
             }
 
-            await handlers.UpdateMetadataAsync(definition, obj, m => m.Finalizers = Without(m.Finalizers, Orphan), cancellationToken);
+            await registry.UpdateMetadataAsync(definition, obj, m => m.Finalizers = Without(m.Finalizers, Orphan), cancellationToken);
             return;
         }
 
         if (dependents.Count == 0)
         {
-            await handlers.UpdateMetadataAsync(definition, obj, m => m.Finalizers = Without(m.Finalizers, Foreground), cancellationToken);
+            await registry.UpdateMetadataAsync(definition, obj, m => m.Finalizers = Without(m.Finalizers, Foreground), cancellationToken);
             return;
         }
 
         foreach (var (dependentDefinition, dependent) in dependents.Where(d => d.Object.Metadata.DeletionTimestamp is null))
         {
-            await handlers.DeleteAsync(dependentDefinition, dependent.Metadata.Namespace, dependent.Metadata.Name!,
+            await registry.DeleteAsync(dependentDefinition, dependent.Metadata.Namespace, dependent.Metadata.Name!,
                 new DeleteOptions(false, null, null, null, "Foreground", null), cancellationToken);
         }
     }
@@ -154,7 +154,7 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
             {
                 try
                 {
-                    await handlers.DeleteAsync(definition, dependent.Metadata.Namespace, dependent.Metadata.Name!,
+                    await registry.DeleteAsync(definition, dependent.Metadata.Namespace, dependent.Metadata.Name!,
                         new DeleteOptions(false, null, null, null, "Background", null), cancellationToken);
                 }
                 catch (KubeApiException error) when (error.HttpCode == 404)

@@ -13,6 +13,7 @@ public sealed class ResourceCatalog
         NodeStrategy.Definition,
         PodStrategy.Definition,
         EventStrategy.Definition,
+        ServiceAccountStrategy.Definition,
         ClusterRoleBindingStrategy.Definition,
         ClusterRoleStrategy.Definition,
         RoleBindingStrategy.Definition,

@@ -51,7 +51,7 @@ public sealed record UserInfo(string Name, string Uid, IReadOnlyList<string> Gro
     }
 }
 
-/// <summary>Configuration section <c>Authentication</c>: who a request without credentials is.</summary>
+/// <summary>Configuration section <c>Authentication</c>: who a request without credentials is, and the static tokens.</summary>
 public sealed class AuthenticationOptions
 {
     public const string Section = "Authentication";
@@ -61,6 +61,9 @@ public sealed class AuthenticationOptions
     /// Off by default: it acts as <see cref="UserInfo.DefaultAdmin"/>.
     /// </summary>
     public bool Anonymous { get; set; }
+
+    /// <summary>A file of static bearer tokens in kube-apiserver's <c>--token-auth-file</c> format, read at start.</summary>
+    public string? TokenAuthFile { get; set; }
 }
 
 /// <summary>Where the filter chain leaves the identity of a request.</summary>

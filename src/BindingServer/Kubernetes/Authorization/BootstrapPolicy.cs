@@ -40,7 +40,7 @@ public static class BootstrapPolicy
         }).ToList();
 
     /// <summary>Creates, in one transaction, every policy object that is missing; present ones are left as they are.</summary>
-    public static async Task EnsureAsync(ResourceHandlers handlers, ObjectStore store, CancellationToken cancellationToken)
+    public static async Task EnsureAsync(ResourceRegistry registry, ObjectStore store, CancellationToken cancellationToken)
     {
         var snapshot = store.Current;
         var missing = Objects()
@@ -48,7 +48,7 @@ public static class BootstrapPolicy
             .ToList();
         if (missing.Count > 0)
         {
-            await handlers.CreateManyAsync(missing, "kube-apiserver", cancellationToken);
+            await registry.CreateManyAsync(missing, "kube-apiserver", cancellationToken);
         }
     }
 

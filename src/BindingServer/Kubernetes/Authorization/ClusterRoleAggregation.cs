@@ -15,14 +15,14 @@ namespace BindingServer.Kubernetes.Authorization;
 /// forced server-side apply as field manager <c>clusterrole-aggregation-controller</c>. It runs after every change to a
 /// ClusterRole, so a CRD author's <c>aggregate-to-view</c> role reaches <c>view</c>, and through it <c>edit</c> and <c>admin</c>.
 /// </summary>
-public sealed class ClusterRoleAggregation(ObjectStore store, ResourceHandlers handlers, ILogger<ClusterRoleAggregation> logger) : BackgroundService
+public sealed class ClusterRoleAggregation(ObjectStore store, ResourceRegistry registry, ILogger<ClusterRoleAggregation> logger) : BackgroundService
 {
     public const string FieldManager = "clusterrole-aggregation-controller";
 
     private static ResourceDefinition ClusterRoles => ClusterRoleStrategy.Definition;
 
     /// <summary>Brings every aggregated ClusterRole up to date; repeats while one write changes what another selects.</summary>
-    public static async Task SyncAsync(ObjectStore store, ResourceHandlers handlers, CancellationToken cancellationToken)
+    public static async Task SyncAsync(ObjectStore store, ResourceRegistry registry, CancellationToken cancellationToken)
     {
         for (var pass = 0; pass < 10; pass++)
         {
@@ -44,7 +44,7 @@ public sealed class ClusterRoleAggregation(ObjectStore store, ResourceHandlers h
                     ["metadata"] = new JsonObject { ["name"] = role.Metadata.Name },
                     ["rules"] = JsonSerializer.SerializeToNode(rules, KubeJson.Options),
                 };
-                await handlers.ApplyObjectAsync(ClusterRoles, null, role.Metadata.Name!, intent, FieldManager, cancellationToken);
+                await registry.ApplyObjectAsync(ClusterRoles, null, role.Metadata.Name!, intent, FieldManager, cancellationToken);
                 changed = true;
             }
 
@@ -105,7 +105,7 @@ public sealed class ClusterRoleAggregation(ObjectStore store, ResourceHandlers h
 
                 try
                 {
-                    await SyncAsync(store, handlers, stoppingToken);
+                    await SyncAsync(store, registry, stoppingToken);
                 }
                 catch (KubeApiException error)
                 {

@@ -2,7 +2,6 @@ using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Authentication;
 using BindingServer.Kubernetes.Errors;
 using BindingServer.Kubernetes.Model;
-using Microsoft.Extensions.Options;
 
 namespace BindingServer.Kubernetes.Authorization;
 
@@ -11,7 +10,7 @@ namespace BindingServer.Kubernetes.Authorization;
 /// the request's attributes. A refusal is the apiserver's 403 <c>Status</c>; the identity it settles on is left on the
 /// request for the handlers (escalation checks, reviews).
 /// </summary>
-public sealed class KubernetesAuthMiddleware(RequestDelegate next, RbacAuthorizer authorizer, IOptions<AuthenticationOptions> options)
+public sealed class KubernetesAuthMiddleware(RequestDelegate next, RbacAuthorizer authorizer, RequestAuthenticator authenticator)
 {
     /// <summary>The other dialects and this server's own pages; every other path is the apiserver's, served or not.</summary>
     private static readonly string[] OtherPaths = ["/_bindingserver", "/swagger", "/v2"];
@@ -25,8 +24,14 @@ public sealed class KubernetesAuthMiddleware(RequestDelegate next, RbacAuthorize
             return;
         }
 
-        var authenticated = Authenticate(context.Request);
-        var (user, refusal) = Impersonation.Resolve(authenticated, context.Request.Headers, authorizer);
+        var authenticated = await authenticator.AuthenticateAsync(context.Request);
+        if (authenticated.User is null)
+        {
+            await KubeHttp.WriteStatusAsync(context, Unauthorized);
+            return;
+        }
+
+        var (user, refusal) = Impersonation.Resolve(authenticated.User, context.Request.Headers, authorizer);
         if (refusal is not null)
         {
             await refusal(context);
@@ -58,9 +63,8 @@ public sealed class KubernetesAuthMiddleware(RequestDelegate next, RbacAuthorize
         return false;
     }
 
-    /// <summary>Credentials are not verified yet: a request with or without them acts as the configured default identity.</summary>
-    private UserInfo Authenticate(HttpRequest request) =>
-        options.Value.Anonymous && !request.Headers.ContainsKey("Authorization") ? UserInfo.Anonymous : UserInfo.DefaultAdmin;
+    /// <summary>The authentication filter's answer to credentials no authenticator accepts: the same text whatever the reason.</summary>
+    private static readonly Status Unauthorized = new() { Outcome = "Failure", Message = "Unauthorized", Reason = "Unauthorized", Code = 401 };
 
     /// <summary>The apiserver's Forbidden answer for attributes the authorizer did not allow (<c>responsewriters.Forbidden</c>).</summary>
     public static Status Forbidden(RequestAttributes attributes, string reason)

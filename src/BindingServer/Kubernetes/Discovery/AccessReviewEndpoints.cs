@@ -34,6 +34,7 @@ public static class AccessReviewEndpoints
         new(Group, "v1", "selfsubjectrulesreviews", "selfsubjectrulesreview", false, "SelfSubjectRulesReview", ["create"], [], []),
         new(Group, "v1", "subjectaccessreviews", "subjectaccessreview", false, "SubjectAccessReview", ["create"], [], []),
         .. SelfSubjectReviewEndpoint.Resources,
+        .. TokenReviewEndpoint.Resources,
     ];
 
     private static readonly ResourceDefinition SelfAccess = ReviewBodies.Definition<SelfSubjectAccessReview>(Group, "SelfSubjectAccessReview", "selfsubjectaccessreviews", false);
@@ -42,7 +43,8 @@ public static class AccessReviewEndpoints
     private static readonly ResourceDefinition SelfRules = ReviewBodies.Definition<SelfSubjectRulesReview>(Group, "SelfSubjectRulesReview", "selfsubjectrulesreviews", false);
 
     /// <summary>The reviews as create-only kinds, for the OpenAPI documents.</summary>
-    public static IEnumerable<ResourceDefinition> Definitions => [SelfAccess, SubjectAccess, LocalAccess, SelfRules, SelfSubjectReviewEndpoint.Definition];
+    public static IEnumerable<ResourceDefinition> Definitions =>
+        [SelfAccess, SubjectAccess, LocalAccess, SelfRules, SelfSubjectReviewEndpoint.Definition, TokenReviewEndpoint.Definition];
 
     public static IEndpointRouteBuilder MapAccessReviews(this IEndpointRouteBuilder app)
     {
@@ -57,6 +59,7 @@ public static class AccessReviewEndpoints
         group.MapPost("/selfsubjectrulesreviews", (HttpContext c, RbacAuthorizer authorizer) => SelfRulesAsync(c, authorizer))
             .WithMetadata(RulesDoc);
         app.MapSelfSubjectReview();
+        app.MapTokenReview();
         return app;
     }
 

@@ -66,6 +66,19 @@ public static class ProtoSchemas
 
     private static readonly ProtoMessage SelfSubjectRulesReview = new(M(1, "metadata", ObjectMeta), M(2, "spec", new ProtoMessage(S(1, "namespace"))));
 
+    private static readonly ProtoMessage ServiceAccount = new(
+        M(1, "metadata", ObjectMeta),
+        M(2, "secrets", new ProtoMessage(S(1, "kind"), S(2, "namespace"), S(3, "name"), S(4, "uid"), S(5, "apiVersion"), S(6, "resourceVersion"), S(7, "fieldPath")), repeated: true),
+        M(3, "imagePullSecrets", new ProtoMessage(S(1, "name")), repeated: true),
+        new ProtoField(4, "automountServiceAccountToken", WireType.Bool));
+
+    private static readonly ProtoMessage TokenRequest = new(
+        M(1, "metadata", ObjectMeta),
+        M(2, "spec", new ProtoMessage(
+            S(1, "audiences", true),
+            M(3, "boundObjectRef", new ProtoMessage(S(1, "kind"), S(2, "apiVersion"), S(3, "name"), S(4, "uid"))),
+            new ProtoField(4, "expirationSeconds", WireType.Int64))));
+
     /// <summary>The typed message inside the envelope, by the envelope's kind.</summary>
     public static IReadOnlyDictionary<string, ProtoMessage> ByKind { get; } = new Dictionary<string, ProtoMessage>(StringComparer.Ordinal)
     {
@@ -77,5 +90,7 @@ public static class ProtoSchemas
         ["SelfSubjectAccessReview"] = SelfSubjectAccessReview,
         ["SelfSubjectRulesReview"] = SelfSubjectRulesReview,
         ["SelfSubjectReview"] = new ProtoMessage(M(1, "metadata", ObjectMeta)),
+        ["ServiceAccount"] = ServiceAccount,
+        ["TokenRequest"] = TokenRequest,
     };
 }

@@ -25,19 +25,19 @@ public sealed class KubeletOptions
 public sealed class CoreControllers(
     ObjectStore store,
     ResourceCatalog catalog,
-    ResourceHandlers handlers,
+    ResourceRegistry registry,
     TimeProvider clock,
     Microsoft.Extensions.Options.IOptions<KubeletOptions> kubelet,
     ILogger<CoreControllers> logger) : BackgroundService
 {
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(200);
 
-    public static async Task EnsureSystemNamespacesAsync(ResourceHandlers handlers, CancellationToken cancellationToken)
+    public static async Task EnsureSystemNamespacesAsync(ResourceRegistry registry, CancellationToken cancellationToken)
     {
         foreach (var name in NamespaceStrategy.Initial)
         {
             var ns = new Namespace { Kind = "Namespace", ApiVersion = "v1", Metadata = new ObjectMeta { Name = name } };
-            await handlers.EnsureExistsAsync(NamespaceStrategy.Definition, ns, cancellationToken);
+            await registry.EnsureExistsAsync(NamespaceStrategy.Definition, ns, cancellationToken);
         }
     }
 
@@ -113,7 +113,7 @@ public sealed class CoreControllers(
 
             if (remaining == 0 && ns.Spec?.Finalizers?.Contains(NamespaceStrategy.ContentFinalizer) == true)
             {
-                await handlers.UpdateSubresourceAsync(namespaces, null, ns.Metadata.Name!, obj =>
+                await registry.UpdateSubresourceAsync(namespaces, null, ns.Metadata.Name!, obj =>
                 {
                     var spec = ((Namespace)obj).Spec!;
                     spec.Finalizers = spec.Finalizers!.Where(f => f != NamespaceStrategy.ContentFinalizer).ToList() is { Count: > 0 } rest ? rest : null;
@@ -126,7 +126,7 @@ public sealed class CoreControllers(
     {
         try
         {
-            await handlers.DeleteAsync(definition, obj.Metadata.Namespace, obj.Metadata.Name!,
+            await registry.DeleteAsync(definition, obj.Metadata.Namespace, obj.Metadata.Name!,
                 new DeleteOptions(false, 0, null, null, "Background", null), cancellationToken);
         }
         catch (KubeApiException error) when (error.HttpCode == 404)

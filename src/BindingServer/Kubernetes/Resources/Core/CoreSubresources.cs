@@ -16,6 +16,7 @@ public static class CoreSubresources
         new("", "v1", "namespaces/status", "", false, "Namespace", ["get", "patch", "update"], [], []),
         new("", "v1", "nodes/status", "", false, "Node", ["get", "patch", "update"], [], []),
         new("", "v1", "pods/status", "", true, "Pod", ["get", "patch", "update"], [], []),
+        new("", "v1", "serviceaccounts/token", "", true, "TokenRequest", ["create"], [], [], "authentication.k8s.io", "v1"),
     ];
 
     public static IEndpointRouteBuilder MapCoreSubresources(this IEndpointRouteBuilder app)
@@ -27,7 +28,7 @@ public static class CoreSubresources
     }
 
     /// <summary><c>PUT namespaces/{name}/finalize</c>: the only way to change a namespace's <c>spec.finalizers</c>.</summary>
-    private static async Task FinalizeAsync(HttpContext context, ResourceHandlers handlers, string name)
+    private static async Task FinalizeAsync(HttpContext context, ResourceRegistry registry, string name)
     {
         var options = WriteOptions.Parse(context.Request, "UpdateOptions");
         var body = KubeHttp.BodyAsJson(context.Request, await KubeHttp.ReadBodyAsync(context.Request, context.RequestAborted));
@@ -37,7 +38,7 @@ public static class CoreSubresources
             throw Errors.StatusErrors.BadRequest($"the name of the object ({requested.Metadata.Name}) does not match the name on the URL ({name})");
         }
 
-        var result = await handlers.UpdateSubresourceAsync(NamespaceStrategy.Definition, null, name,
+        var result = await registry.UpdateSubresourceAsync(NamespaceStrategy.Definition, null, name,
             obj => ((Namespace)obj).Spec = new NamespaceSpec { Finalizers = requested.Spec?.Finalizers is { Count: > 0 } f ? f : null },
             context.RequestAborted);
         await KubeHttp.WriteJsonAsync(context, 200, KubeJson.SerializeToUtf8(result));
