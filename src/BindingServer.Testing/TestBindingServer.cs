@@ -98,6 +98,69 @@ public sealed class TestBindingServer : IAsyncDisposable
             : new k8s.Kubernetes(configuration, new InMemoryTransport(_host.Server.CreateHandler()));
     }
 
+    /// <summary>
+    /// A KubernetesClient acting as <paramref name="user"/> in <paramref name="groups"/> through impersonation, the way
+    /// client-go's <c>ImpersonationConfig</c> and <c>kubectl --as</c> do: RBAC decides what it may do.
+    /// </summary>
+    public k8s.Kubernetes CreateKubernetesClient(string user, params string[] groups)
+    {
+        var configuration = new KubernetesClientConfiguration { Host = BaseAddress.ToString().TrimEnd('/') };
+        var impersonation = new Impersonating(user, groups);
+        if (Transport != TestServerTransport.Loopback)
+        {
+            impersonation.InnerHandler = _host.Server.CreateHandler();
+            return new k8s.Kubernetes(configuration, new InMemoryTransport(impersonation));
+        }
+
+        return new k8s.Kubernetes(configuration, impersonation);
+    }
+
+    /// <summary>A token of the service account (created when missing), as <c>kubectl create token</c> asks for one.</summary>
+    public async Task<string> CreateServiceAccountTokenAsync(string ns, string name, CancellationToken cancellationToken = default)
+    {
+        using var client = CreateClient();
+        using var account = await client.PostAsync($"api/v1/namespaces/{Uri.EscapeDataString(ns)}/serviceaccounts",
+            JsonContent(new JsonObject { ["metadata"] = new JsonObject { ["name"] = name } }), cancellationToken);
+        if (!account.IsSuccessStatusCode && account.StatusCode != System.Net.HttpStatusCode.Conflict)
+        {
+            throw new HttpRequestException($"creating service account {ns}/{name} answered {(int)account.StatusCode}: {await account.Content.ReadAsStringAsync(cancellationToken)}");
+        }
+
+        var request = await SendAsync(HttpMethod.Post, $"api/v1/namespaces/{Uri.EscapeDataString(ns)}/serviceaccounts/{Uri.EscapeDataString(name)}/token",
+            JsonContent(new JsonObject { ["spec"] = new JsonObject() }), cancellationToken);
+        return request["status"]!["token"]!.GetValue<string>();
+    }
+
+    /// <summary>A KubernetesClient that authenticates with a token of the service account, as an operator under test runs.</summary>
+    public async Task<k8s.Kubernetes> CreateKubernetesClientForServiceAccountAsync(string ns, string name, CancellationToken cancellationToken = default)
+    {
+        var configuration = new KubernetesClientConfiguration
+        {
+            Host = BaseAddress.ToString().TrimEnd('/'),
+            AccessToken = await CreateServiceAccountTokenAsync(ns, name, cancellationToken),
+        };
+        return Transport == TestServerTransport.Loopback
+            ? new k8s.Kubernetes(configuration)
+            : new k8s.Kubernetes(configuration, new InMemoryTransport(_host.Server.CreateHandler()));
+    }
+
+    private static StringContent JsonContent(JsonObject body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
+
+    /// <summary>Adds the Impersonate-* headers to every request.</summary>
+    private sealed class Impersonating(string user, string[] groups) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Add("Impersonate-User", user);
+            foreach (var group in groups)
+            {
+                request.Headers.Add("Impersonate-Group", group);
+            }
+
+            return base.SendAsync(request, cancellationToken);
+        }
+    }
+
     /// <summary>A kubeconfig file naming this server, written on first use and removed on dispose (loopback servers only).</summary>
     public string KubeconfigPath
     {
