@@ -1,4 +1,3 @@
-using System.Net;
 using BindingServer.CloudFoundry;
 using BindingServer.Documentation;
 using BindingServer.Hosting;
@@ -37,15 +36,14 @@ if (probeOnly)
 
 if (printKubeconfig)
 {
-    Console.Out.Write(Kubeconfig.For(Kubeconfig.UrlFor(serverOptions)));
-    return 0;
+    return Kubeconfig.Command(builder.Configuration, args, Console.Out, Console.Error);
 }
 
 // Read when Kestrel starts rather than now, so a host that adds settings later (a WebApplicationFactory) is obeyed.
 builder.WebHost.ConfigureKestrel((context, kestrel) =>
 {
     var listen = context.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
-    kestrel.Listen(IPAddress.Parse(listen.Address), listen.Port);
+    kestrel.ConfigureListener(listen, kestrel.ApplicationServices.GetRequiredService<ServerCertificates>());
     kestrel.Limits.MaxRequestBodySize = null;
 
     // Go's HTTP server, the apiserver's, sends no Server header.
@@ -53,6 +51,7 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
 });
 
 builder.Services.Configure<AuthenticationOptions>(builder.Configuration.GetSection(AuthenticationOptions.Section));
+builder.Services.AddServerCertificates(builder.Configuration);
 builder.Services.AddSingleton<RbacAuthorizer>();
 builder.Services.AddSingleton<StaticTokens>();
 builder.Services.AddSingleton<ServiceAccountTokens>();

@@ -36,7 +36,7 @@ public sealed partial class ServerProcess : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
-    [GeneratedRegex(@"^BindingServer ready: (http://\S+)")]
+    [GeneratedRegex(@"^BindingServer ready: (https?://\S+)")]
     private static partial Regex ReadyLine();
 
     public static string ServerAssembly()

@@ -10,4 +10,17 @@ public sealed class ServerOptions
 
     /// <summary>0 picks a free port; the ready line says which.</summary>
     public int Port { get; set; } = 8080;
+
+    /// <summary>
+    /// Serve HTTPS (HTTP/1.1 and HTTP/2) instead of plain HTTP, with a CA and serving certificate the server creates
+    /// once under the store's data folder; tools that insist on TLS and a CA bundle (Helm, many SDKs) then work, and
+    /// client certificates signed by that CA authenticate.
+    /// </summary>
+    public bool Https { get; set; }
+
+    /// <summary>
+    /// Extra host names or IP addresses the serving certificate names, beside localhost, 127.0.0.1 and ::1 (for a
+    /// container reached by its service name, say); <c>--Server:HostNames:0=name</c>.
+    /// </summary>
+    public List<string> HostNames { get; set; } = [];
 }

@@ -13,7 +13,9 @@ public sealed class StartupBanner(IServer server, IHostApplicationLifetime lifet
             var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "(unknown)";
             Console.Out.WriteLine($"BindingServer ready: {address}");
             Console.Out.WriteLine($"  Swagger UI: {address}/swagger");
-            Console.Out.WriteLine($"  kubectl: curl -s {address}/_bindingserver/kubeconfig > kubeconfig.yaml && kubectl --kubeconfig kubeconfig.yaml get clusterrolebindings");
+            // Over HTTPS the kubeconfig itself names the CA, so fetching it is the one request that cannot check the server yet.
+            var curl = address.StartsWith("https://", StringComparison.Ordinal) ? "curl -sk" : "curl -s";
+            Console.Out.WriteLine($"  kubectl: {curl} {address}/_bindingserver/kubeconfig > kubeconfig.yaml && kubectl --kubeconfig kubeconfig.yaml get clusterrolebindings");
             Console.Out.Flush();
             logger.LogInformation("Listening on {Address}", address);
         });

@@ -3,17 +3,32 @@ using Microsoft.Extensions.Options;
 namespace BindingServer.Kubernetes.Authentication;
 
 /// <summary>
-/// The apiserver's authenticator chain for one request: a bearer token is looked up in the static tokens, then checked
-/// as a service-account token. Credentials nobody accepts are a failure (the 401), never a fallback to the default
+/// The apiserver's authenticator chain for one request: a client certificate that chains to the server's CA, then a
+/// bearer token looked up in the static tokens and checked as a service-account token. Credentials nobody accepts are a failure (the 401), never a fallback to the default
 /// identity; a request without any is the default identity (the admin, or anonymous by option).
 /// </summary>
-public sealed class RequestAuthenticator(IOptions<AuthenticationOptions> options, StaticTokens staticTokens, ServiceAccountTokens serviceAccountTokens)
+public sealed class RequestAuthenticator(
+    IOptions<AuthenticationOptions> options, StaticTokens staticTokens, ServiceAccountTokens serviceAccountTokens, Hosting.ServerCertificates certificates)
 {
     /// <summary>The user the credentials stand for (with the audiences they were accepted for), or null with the reason they were refused.</summary>
     public sealed record Result(UserInfo? User, string? Error, IReadOnlyList<string>? Audiences = null);
 
     public async Task<Result> AuthenticateAsync(HttpRequest request)
     {
+        // The x509 authenticator comes first; a certificate it refuses still lets a bearer token try.
+        if (request.HttpContext.Connection.ClientCertificate is { } client)
+        {
+            if (certificates.TryAuthenticate(client, out var name, out var groups))
+            {
+                return new Result(UserInfo.Of(name, groups.Contains(UserInfo.Authenticated) ? groups : [.. groups, UserInfo.Authenticated]), null);
+            }
+
+            if (BearerToken(request) is null)
+            {
+                return new Result(null, "x509: certificate signed by unknown authority");
+            }
+        }
+
         if (BearerToken(request) is not { } token)
         {
             return new Result(options.Value.Anonymous ? UserInfo.Anonymous : UserInfo.DefaultAdmin, null);
