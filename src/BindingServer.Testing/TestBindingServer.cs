@@ -72,13 +72,40 @@ public sealed class TestBindingServer : IAsyncDisposable
         return server;
     }
 
-    /// <summary>An HttpClient with <see cref="BaseAddress"/> set; the caller disposes it.</summary>
+    /// <summary>Whether the server answers over HTTPS (started with <c>("Server:Https", "true")</c> on loopback).</summary>
+    private bool Https => BaseAddress.Scheme == Uri.UriSchemeHttps;
+
+    private Hosting.ServerCertificates Certificates => _host.Services.GetRequiredService<Hosting.ServerCertificates>();
+
+    /// <summary>An HttpClient with <see cref="BaseAddress"/> set (trusting the server's CA over HTTPS); the caller disposes it.</summary>
     public HttpClient CreateClient()
     {
-        var client = Transport == TestServerTransport.Loopback ? new HttpClient() : _host.CreateClient();
+        var client = Transport != TestServerTransport.Loopback ? _host.CreateClient()
+            : Https ? new HttpClient(TrustingHandler()) : new HttpClient();
         client.BaseAddress = BaseAddress;
         return client;
     }
+
+    /// <summary>A handler that trusts the server's generated CA and nothing else.</summary>
+    private SocketsHttpHandler TrustingHandler()
+    {
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.CertificateChainPolicy = new System.Security.Cryptography.X509Certificates.X509ChainPolicy
+        {
+            TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck,
+        };
+        handler.SslOptions.CertificateChainPolicy.CustomTrustStore.Add(Certificates.Authority);
+        return handler;
+    }
+
+    /// <summary>The client configuration for this server: over HTTPS it trusts the server's CA.</summary>
+    private KubernetesClientConfiguration Configuration(string? token = null) => new()
+    {
+        Host = BaseAddress.ToString().TrimEnd('/'),
+        AccessToken = token,
+        SslCaCerts = Https ? [Certificates.Authority] : null,
+    };
 
     /// <summary>An HttpClient for the Cloud Foundry v2 API, carrying a UAA-shaped bearer token with the given scopes.</summary>
     public HttpClient CreateCloudFoundryClient(string userId = "test-user", params string[] scopes)
@@ -92,7 +119,7 @@ public sealed class TestBindingServer : IAsyncDisposable
     /// <summary>A KubernetesClient (<c>k8s.Kubernetes</c>) configured for this server; the caller disposes it.</summary>
     public k8s.Kubernetes CreateKubernetesClient()
     {
-        var configuration = new KubernetesClientConfiguration { Host = BaseAddress.ToString().TrimEnd('/') };
+        var configuration = Configuration();
         return Transport == TestServerTransport.Loopback
             ? new k8s.Kubernetes(configuration)
             : new k8s.Kubernetes(configuration, new InMemoryTransport(_host.Server.CreateHandler()));
@@ -104,7 +131,7 @@ public sealed class TestBindingServer : IAsyncDisposable
     /// </summary>
     public k8s.Kubernetes CreateKubernetesClient(string user, params string[] groups)
     {
-        var configuration = new KubernetesClientConfiguration { Host = BaseAddress.ToString().TrimEnd('/') };
+        var configuration = Configuration();
         var impersonation = new Impersonating(user, groups);
         if (Transport != TestServerTransport.Loopback)
         {
@@ -134,11 +161,7 @@ public sealed class TestBindingServer : IAsyncDisposable
     /// <summary>A KubernetesClient that authenticates with a token of the service account, as an operator under test runs.</summary>
     public async Task<k8s.Kubernetes> CreateKubernetesClientForServiceAccountAsync(string ns, string name, CancellationToken cancellationToken = default)
     {
-        var configuration = new KubernetesClientConfiguration
-        {
-            Host = BaseAddress.ToString().TrimEnd('/'),
-            AccessToken = await CreateServiceAccountTokenAsync(ns, name, cancellationToken),
-        };
+        var configuration = Configuration(await CreateServiceAccountTokenAsync(ns, name, cancellationToken));
         return Transport == TestServerTransport.Loopback
             ? new k8s.Kubernetes(configuration)
             : new k8s.Kubernetes(configuration, new InMemoryTransport(_host.Server.CreateHandler()));
@@ -166,21 +189,41 @@ public sealed class TestBindingServer : IAsyncDisposable
     {
         get
         {
-            if (Transport != TestServerTransport.Loopback)
-            {
-                throw new InvalidOperationException("kubectl runs in another process and cannot reach an in-memory server; start it with TestServerTransport.Loopback");
-            }
-
-            if (_kubeconfigPath is null)
-            {
-                Directory.CreateDirectory(_folder);
-                var path = Path.Combine(_folder, "kubeconfig.yaml");
-                File.WriteAllText(path, Hosting.Kubeconfig.For(BaseAddress.ToString().TrimEnd('/')));
-                _kubeconfigPath = path;
-            }
-
+            _kubeconfigPath ??= WriteKubeconfig("kubeconfig.yaml", Https
+                ? Hosting.Kubeconfig.For(Url, Certificates, Hosting.ServerCertificates.AdminUser, Hosting.ServerCertificates.AdminGroups)
+                : Hosting.Kubeconfig.For(Url));
             return _kubeconfigPath;
         }
+    }
+
+    private string Url => BaseAddress.ToString().TrimEnd('/');
+
+    /// <summary>
+    /// A kubeconfig for kubectl acting as <paramref name="user"/> in <paramref name="groups"/>: over HTTPS a client
+    /// certificate of theirs (as envtest's <c>AddUser</c>), over HTTP the admin impersonating them (<c>as</c>, <c>as-groups</c>).
+    /// </summary>
+    public string KubeconfigFor(string user, params string[] groups) => WriteKubeconfig($"kubeconfig-{Guid.NewGuid():N}.yaml", Https
+        ? Hosting.Kubeconfig.For(Url, Certificates, user, groups)
+        : Hosting.Kubeconfig.ForImpersonation(Url, null, null, user, groups));
+
+    /// <summary>A kubeconfig whose user is a token of the service account (created when missing). kubectl sends tokens only over HTTPS.</summary>
+    public async Task<string> KubeconfigForServiceAccountAsync(string ns, string name, CancellationToken cancellationToken = default)
+    {
+        var token = await CreateServiceAccountTokenAsync(ns, name, cancellationToken);
+        return WriteKubeconfig($"kubeconfig-{ns}-{name}.yaml", Hosting.Kubeconfig.ForToken(Url, Https ? Certificates.AuthorityPem : null, token));
+    }
+
+    private string WriteKubeconfig(string fileName, string content)
+    {
+        if (Transport != TestServerTransport.Loopback)
+        {
+            throw new InvalidOperationException("kubectl runs in another process and cannot reach an in-memory server; start it with TestServerTransport.Loopback");
+        }
+
+        Directory.CreateDirectory(_folder);
+        var path = Path.Combine(_folder, fileName);
+        File.WriteAllText(path, content);
+        return path;
     }
 
     /// <summary>Back to the start state: every family, or <c>kubernetes</c> or <c>cloudfoundry</c> alone.</summary>

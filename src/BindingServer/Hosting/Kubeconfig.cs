@@ -28,12 +28,29 @@ public static class Kubeconfig
             ? For(serverUrl, certificates.AuthorityPem, certificates.IssueClientCertificate(user, groups))
             : For(serverUrl);
 
-    public static string For(string serverUrl, string? authorityPem, (string CertificatePem, string KeyPem)? client)
+    public static string For(string serverUrl, string? authorityPem, (string CertificatePem, string KeyPem)? client) =>
+        WithUser(serverUrl, authorityPem, client is { } pair
+            ? $"\n    client-certificate-data: {Base64(pair.CertificatePem)}\n    client-key-data: {Base64(pair.KeyPem)}"
+            : " {}");
+
+    /// <summary>A kubeconfig whose user is a bearer token (kubectl sends it only over HTTPS).</summary>
+    public static string ForToken(string serverUrl, string? authorityPem, string token) =>
+        WithUser(serverUrl, authorityPem, $"\n    token: {token}");
+
+    /// <summary>A kubeconfig that impersonates a user and groups (kubectl's <c>--as</c> and <c>--as-group</c>, kept in the file).</summary>
+    public static string ForImpersonation(string serverUrl, string? authorityPem, (string CertificatePem, string KeyPem)? client, string user,
+        IReadOnlyList<string> groups)
     {
-        var authority = authorityPem is null ? "" : $"\n    certificate-authority-data: {Base64(authorityPem)}";
         var credentials = client is { } pair
             ? $"\n    client-certificate-data: {Base64(pair.CertificatePem)}\n    client-key-data: {Base64(pair.KeyPem)}"
-            : " {}";
+            : "";
+        var asGroups = groups.Count == 0 ? "" : "\n    as-groups:" + string.Concat(groups.Select(g => $"\n    - {System.Text.Json.JsonSerializer.Serialize(g)}"));
+        return WithUser(serverUrl, authorityPem, $"{credentials}\n    as: {System.Text.Json.JsonSerializer.Serialize(user)}{asGroups}");
+    }
+
+    private static string WithUser(string serverUrl, string? authorityPem, string credentials)
+    {
+        var authority = authorityPem is null ? "" : $"\n    certificate-authority-data: {Base64(authorityPem)}";
         return $"""
             apiVersion: v1
             kind: Config
