@@ -13,6 +13,9 @@ public sealed class RequestAuthenticator(
     /// <summary>The user the credentials stand for (with the audiences they were accepted for), or null with the reason they were refused.</summary>
     public sealed record Result(UserInfo? User, string? Error, IReadOnlyList<string>? Audiences = null);
 
+    private static readonly Result AdminResult = new(UserInfo.DefaultAdmin, null);
+    private static readonly Result AnonymousResult = new(UserInfo.Anonymous, null);
+
     public async Task<Result> AuthenticateAsync(HttpRequest request)
     {
         // The x509 authenticator comes first; a certificate it refuses still lets a bearer token try.
@@ -31,7 +34,7 @@ public sealed class RequestAuthenticator(
 
         if (BearerToken(request) is not { } token)
         {
-            return new Result(options.Value.Anonymous ? UserInfo.Anonymous : UserInfo.DefaultAdmin, null);
+            return options.Value.Anonymous ? AnonymousResult : AdminResult;
         }
 
         return await AuthenticateTokenAsync(token);

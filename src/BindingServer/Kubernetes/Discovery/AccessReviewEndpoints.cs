@@ -1,7 +1,3 @@
-using System.ComponentModel;
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
@@ -10,8 +6,6 @@ using BindingServer.Kubernetes.Authorization;
 using BindingServer.Kubernetes.Errors;
 using BindingServer.Kubernetes.Json;
 using BindingServer.Kubernetes.Model;
-using BindingServer.Kubernetes.OpenApi;
-using BindingServer.Kubernetes.Patching;
 using BindingServer.Kubernetes.Selectors;
 using BindingServer.Kubernetes.Validation;
 

@@ -1,18 +1,12 @@
-using System.ComponentModel;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
-using BindingServer.Kubernetes.Authentication;
-using BindingServer.Kubernetes.Authorization;
 using BindingServer.Kubernetes.Errors;
 using BindingServer.Kubernetes.Json;
 using BindingServer.Kubernetes.Model;
-using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Kubernetes.Patching;
-using BindingServer.Kubernetes.Selectors;
 using BindingServer.Kubernetes.Validation;
 
 namespace BindingServer.Kubernetes.Discovery;
