@@ -299,4 +299,41 @@ public sealed class ServiceAccountTokenTests(TokenServerFactory factory) : IClas
         Assert.True(ecdsa.VerifyData(Encoding.ASCII.GetBytes($"{parts[0]}.{parts[1]}"),
             Microsoft.IdentityModel.Tokens.Base64UrlEncoder.DecodeBytes(parts[2]), HashAlgorithmName.SHA256));
     }
+
+    [Fact]
+    public async Task A_token_bound_to_a_node_lives_as_long_as_the_node()
+    {
+        var (_, node) = await _admin.PostAsync("/api/v1/nodes", """{"metadata":{"name":"tok-node"} }""");
+        var nodeUid = node["metadata"]!["uid"].Str();
+        Assert.Equal(201, (await _admin.PostAsync("/api/v1/namespaces/default/serviceaccounts", """{"metadata":{"name":"node-agent"} }""")).Code);
+
+        var (code, request) = await _admin.PostAsync("/api/v1/namespaces/default/serviceaccounts/node-agent/token",
+            """{"spec":{"boundObjectRef":{"kind":"Node","apiVersion":"v1","name":"tok-node"}}}""");
+        Assert.Equal(201, code);
+        var token = request["status"]!["token"].Str();
+        Assert.Equal(nodeUid, Claims(token)["kubernetes.io"]!["node"]!["uid"].Str());
+        Assert.Null(Claims(token)["kubernetes.io"]!["pod"]);
+        Assert.Equal("tok-node", (await WhoAmIAsync(WithToken(token)))["extra"]!["authentication.kubernetes.io/node-name"]![0].Str());
+
+        Assert.Equal(200, (await _admin.DeleteJsonAsync("/api/v1/nodes/tok-node")).Code);
+        Assert.Equal(401, (await WithToken(token).PostAsync("/apis/authentication.k8s.io/v1/selfsubjectreviews", "{}")).Code);
+    }
+
+    [Theory]
+    [InlineData("""{"spec":null}""", 201, null)]
+    [InlineData("""{"spec":{"boundObjectRef":{"kind":"Secret","apiVersion":"v1","name":"s"}}}""", 404, "secrets \"s\" not found")]
+    [InlineData("""{"spec":{"boundObjectRef":{"kind":"Deployment","apiVersion":"apps/v1","name":"d"}}}""", 400, "cannot bind token to object of type apps/v1, Kind=Deployment")]
+    [InlineData("""{"spec":{"boundObjectRef":{"kind":"Node","apiVersion":"v1","name":"nowhere"}}}""", 404, "nodes \"nowhere\" not found")]
+    [InlineData("""{"spec":{"expirationSeconds":"soon"}}""", 400, "TokenRequest in version \"v1\" cannot be handled as a TokenRequest: json: cannot unmarshal string into Go struct field TokenRequestSpec.spec.expirationSeconds of type int64")]
+    [InlineData("""{"metadata":{"name":"other"}}""", 422, "TokenRequest.authentication.k8s.io \"default\" is invalid: metadata.name: Invalid value: \"other\": must match the service account name if specified")]
+    public async Task Malformed_or_unbindable_token_requests_get_the_apiservers_answers(string body, int code, string? message)
+    {
+        var (actual, answer) = await _admin.PostAsync("/api/v1/namespaces/default/serviceaccounts/default/token", body);
+
+        Assert.Equal(code, actual);
+        if (message is not null)
+        {
+            Assert.Equal(message, answer["message"].Str());
+        }
+    }
 }

@@ -68,21 +68,21 @@ public sealed class ServiceAccountTokens(IOptions<StoreOptions> storeOptions, Ob
     /// <summary>The public key set served at <c>/openid/v1/jwks</c>.</summary>
     public JsonObject Jwks() => new() { ["keys"] = new JsonArray(_key.Value.Jwk.DeepClone()) };
 
-    /// <summary>A pod a token is bound to, with the node it runs on when scheduled.</summary>
-    public sealed record BoundPod(string Name, string Uid, string? NodeName, string? NodeUid);
+    /// <summary>What a token is bound to: a pod (with the node it runs on when scheduled), or a node alone.</summary>
+    public sealed record BoundObject(string? PodName, string? PodUid, string? NodeName, string? NodeUid);
 
     /// <summary>Signs a token for the account, with the claims and their order as kube writes them.</summary>
-    public string Issue(ServiceAccount account, IReadOnlyList<string> audiences, long expirationSeconds, BoundPod? pod, DateTimeOffset now)
+    public string Issue(ServiceAccount account, IReadOnlyList<string> audiences, long expirationSeconds, BoundObject? bound, DateTimeOffset now)
     {
         var kubernetes = new JsonObject { ["namespace"] = account.Metadata.Namespace };
-        if (pod?.NodeName is { } node)
+        if (bound?.NodeName is { } node)
         {
-            kubernetes["node"] = new JsonObject { ["name"] = node, ["uid"] = pod.NodeUid ?? "" };
+            kubernetes["node"] = new JsonObject { ["name"] = node, ["uid"] = bound.NodeUid ?? "" };
         }
 
-        if (pod is not null)
+        if (bound?.PodName is { } pod)
         {
-            kubernetes["pod"] = new JsonObject { ["name"] = pod.Name, ["uid"] = pod.Uid };
+            kubernetes["pod"] = new JsonObject { ["name"] = pod, ["uid"] = bound.PodUid };
         }
 
         kubernetes["serviceaccount"] = new JsonObject { ["name"] = account.Metadata.Name, ["uid"] = account.Metadata.Uid };
@@ -220,15 +220,42 @@ public sealed class ServiceAccountTokens(IOptions<StoreOptions> storeOptions, Ob
 
             extra["authentication.kubernetes.io/pod-name"] = [podName];
             extra["authentication.kubernetes.io/pod-uid"] = [podUid];
-            if (claims["node"] is { } nodeClaim)
+        }
+
+        if (claims?["node"] is { } nodeClaim)
+        {
+            var nodeName = nodeClaim["name"]?.GetValue<string>() ?? "";
+            var nodeUid = nodeClaim["uid"]?.GetValue<string>() ?? "";
+
+            // A pod-bound token only reports its node; a token bound to the node itself lives as long as the node.
+            if (claims["pod"] is null && NodeProblem(snapshot, nodeName, nodeUid) is { } problem)
             {
-                extra["authentication.kubernetes.io/node-name"] = [nodeClaim["name"]?.GetValue<string>() ?? ""];
-                extra["authentication.kubernetes.io/node-uid"] = [nodeClaim["uid"]?.GetValue<string>() ?? ""];
+                return new Outcome(null, audiences, problem);
             }
+
+            extra["authentication.kubernetes.io/node-name"] = [nodeName];
+            extra["authentication.kubernetes.io/node-uid"] = [nodeUid];
         }
 
         var user = UserInfo.Of(UserInfo.ServiceAccountName(ns, name), [.. UserInfo.ServiceAccountGroups(ns), UserInfo.Authenticated], uid, extra);
         return new Outcome(user, audiences, null);
+    }
+
+    private string? NodeProblem(Snapshot snapshot, string name, string uid)
+    {
+        var nodes = NodeStrategy.Definition;
+        if (snapshot.Get(nodes.KeyPrefix, nodes.Key(null, name)) is not { } entry)
+        {
+            return "service account token has been invalidated";
+        }
+
+        var node = ObjectCodec.Decode(nodes, entry.Body);
+        if (node.Metadata.Uid != uid)
+        {
+            return $"node UID ({node.Metadata.Uid}) does not match service account node ref claim ({uid})";
+        }
+
+        return node.Metadata.DeletionTimestamp is { } deleted && deleted < clock.GetUtcNow() - Leeway ? "service account token has been invalidated" : null;
     }
 
     private static DateTimeOffset? Time(JsonWebToken jwt, string claim) =>

@@ -40,7 +40,7 @@ public sealed class TokenRequestSpec
     public long? ExpirationSeconds { get; set; }
 
     [EmitEmpty]
-    [Description("An object (a pod) the token is bound to: it stops working when the object is deleted.")]
+    [Description("An object (a pod or a node) the token is bound to: it stops working when the object is deleted.")]
     public BoundObjectReference? BoundObjectRef { get; set; }
 }
 
@@ -48,7 +48,7 @@ public sealed class TokenRequestSpec
 [Description("The object a token is bound to.")]
 public sealed class BoundObjectReference
 {
-    [Description("Pod (or Secret).")]
+    [Description("Pod, Node or Secret.")]
     public string? Kind { get; set; }
 
     [Description("The object's API version, v1.")]
@@ -117,6 +117,7 @@ public static class TokenRequestEndpoint
         var body = KubeHttp.BodyAsJson(context.Request, await KubeHttp.ReadBodyAsync(context.Request, context.RequestAborted));
         var warnings = new List<string>();
         var request = (TokenRequest)BodyDecoder.Decode(definition, body, options.FieldValidation, warnings);
+        request.Spec ??= new TokenRequestSpec();
         var meta = request.Metadata;
         if (!string.IsNullOrEmpty(meta.Name) && meta.Name != name)
         {
@@ -153,7 +154,7 @@ public static class TokenRequestEndpoint
                 [FieldError.Invalid("spec.expirationSeconds", spec.ExpirationSeconds, "may not specify a duration larger than 2^32 seconds")]);
         }
 
-        var bound = spec.BoundObjectRef is { } reference ? BoundPod(snapshot, reference, @namespace, name) : null;
+        var bound = spec.BoundObjectRef is { } reference ? Bound(snapshot, reference, @namespace, name) : null;
         request.Status = new TokenRequestStatus
         {
             Token = tokens.Issue(account, spec.Audiences, spec.ExpirationSeconds.Value, bound, now),
@@ -163,38 +164,54 @@ public static class TokenRequestEndpoint
         await KubeHttp.WriteJsonAsync(context, 201, KubeJson.SerializeToUtf8(request));
     }
 
-    /// <summary>The pod a token is bound to: it must exist, run as the account, and have the uid the reference gives.</summary>
-    private static ServiceAccountTokens.BoundPod BoundPod(Snapshot snapshot, BoundObjectReference reference, string ns, string account)
+    /// <summary>
+    /// The object a token is bound to: a pod that runs as the account (and its node), or a node. The object must exist
+    /// and have the uid the reference gives. Secrets are not served, so a Secret is never found.
+    /// </summary>
+    private static ServiceAccountTokens.BoundObject Bound(Snapshot snapshot, BoundObjectReference reference, string ns, string account)
     {
         var apiVersion = reference.ApiVersion ?? "";
         var group = apiVersion.Contains('/') ? apiVersion[..apiVersion.IndexOf('/')] : "";
-        if (group.Length > 0 || reference.Kind != "Pod")
+        var name = reference.Name ?? "";
+        switch (group, reference.Kind)
         {
-            var version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
-            throw StatusErrors.BadRequest($"cannot bind token to object of type {group}/{version}, Kind={reference.Kind}");
-        }
+            case ("", "Pod"):
+                var pods = PodStrategy.Definition;
+                var pod = snapshot.Get(pods.KeyPrefix, pods.Key(ns, name)) is { } entry
+                    ? (Pod)ObjectCodec.Decode(pods, entry.Body)
+                    : throw StatusErrors.NotFound(pods.GroupResource, name);
+                if ((pod.Spec.ServiceAccountName ?? ServiceAccountStrategy.DefaultName) != account)
+                {
+                    throw StatusErrors.BadRequest($"cannot bind token for serviceaccount \"{account}\" to pod running with different serviceaccount name.");
+                }
 
-        var pods = PodStrategy.Definition;
-        var pod = snapshot.Get(pods.KeyPrefix, pods.Key(ns, reference.Name ?? "")) is { } entry
-            ? (Pod)ObjectCodec.Decode(pods, entry.Body)
-            : throw StatusErrors.NotFound(pods.GroupResource, reference.Name ?? "");
-        if ((pod.Spec.ServiceAccountName ?? ServiceAccountStrategy.DefaultName) != account)
-        {
-            throw StatusErrors.BadRequest($"cannot bind token for serviceaccount \"{account}\" to pod running with different serviceaccount name.");
+                CheckUid(reference, "Pod", pod.Metadata.Uid);
+                var nodeName = pod.Spec.NodeName is { Length: > 0 } n ? n : null;
+                var nodeUid = nodeName is null ? null : NodeOf(snapshot, nodeName)?.Metadata.Uid;
+                return new ServiceAccountTokens.BoundObject(pod.Metadata.Name, pod.Metadata.Uid, nodeName, nodeUid);
+            case ("", "Node"):
+                var node = NodeOf(snapshot, name) ?? throw StatusErrors.NotFound(NodeStrategy.Definition.GroupResource, name);
+                CheckUid(reference, "Node", node.Metadata.Uid);
+                return new ServiceAccountTokens.BoundObject(null, null, node.Metadata.Name, node.Metadata.Uid);
+            case ("", "Secret"):
+                throw StatusErrors.NotFound(new GroupResource("", "secrets"), name);
+            default:
+                var version = apiVersion.Contains('/') ? apiVersion[(apiVersion.IndexOf('/') + 1)..] : apiVersion;
+                throw StatusErrors.BadRequest($"cannot bind token to object of type {group}/{version}, Kind={reference.Kind}");
         }
+    }
 
-        if (!string.IsNullOrEmpty(reference.Uid) && reference.Uid != pod.Metadata.Uid)
+    private static void CheckUid(BoundObjectReference reference, string kind, string? uid)
+    {
+        if (!string.IsNullOrEmpty(reference.Uid) && reference.Uid != uid)
         {
-            throw StatusErrors.Conflict(new GroupResource("", "Pod"), reference.Name ?? "",
+            throw StatusErrors.Conflict(new GroupResource("", kind), reference.Name ?? "",
                 $"the UID in the bound object reference ({reference.Uid}) does not match the UID in record. The object might have been deleted and then recreated");
         }
-
-        string? nodeUid = null;
-        if (pod.Spec.NodeName is { Length: > 0 } nodeName && snapshot.Get(NodeStrategy.Definition.KeyPrefix, NodeStrategy.Definition.Key(null, nodeName)) is { } node)
-        {
-            nodeUid = ObjectCodec.Decode(NodeStrategy.Definition, node.Body).Metadata.Uid;
-        }
-
-        return new ServiceAccountTokens.BoundPod(pod.Metadata.Name!, pod.Metadata.Uid!, pod.Spec.NodeName is { Length: > 0 } n ? n : null, nodeUid);
     }
+
+    private static Model.KubeObject? NodeOf(Snapshot snapshot, string name) =>
+        snapshot.Get(NodeStrategy.Definition.KeyPrefix, NodeStrategy.Definition.Key(null, name)) is { } entry
+            ? ObjectCodec.Decode(NodeStrategy.Definition, entry.Body)
+            : null;
 }
