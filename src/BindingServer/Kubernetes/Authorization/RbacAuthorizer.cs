@@ -13,9 +13,10 @@ public readonly record struct AuthorizationDecision(bool Allowed, string Reason)
 /// </summary>
 public sealed class RbacAuthorizer(ObjectStore store)
 {
-    private sealed record CachedPolicy(IReadOnlyDictionary<string, StoredEntry>?[] Sources, RbacPolicy Policy);
+    /// <summary>The policy, the snapshot it was last confirmed for, and the four RBAC resources it was built from.</summary>
+    private sealed record CachedPolicy(Snapshot? Snapshot, IReadOnlyDictionary<string, StoredEntry>?[] Sources, RbacPolicy Policy);
 
-    private CachedPolicy _cached = new([], RbacPolicy.Empty);
+    private CachedPolicy _cached = new(null, [null, null, null, null], RbacPolicy.Empty);
 
     private static readonly string[] Prefixes =
     [
@@ -29,15 +30,16 @@ public sealed class RbacAuthorizer(ObjectStore store)
         get
         {
             var snapshot = store.Current;
-            var sources = Array.ConvertAll(Prefixes, snapshot.Objects);
             var cached = Volatile.Read(ref _cached);
-            if (cached.Sources.Length == sources.Length && cached.Sources.AsSpan().SequenceEqual(sources, ReferenceComparer.Instance))
+            if (ReferenceEquals(cached.Snapshot, snapshot))
             {
                 return cached.Policy;
             }
 
-            var policy = RbacPolicy.Build(snapshot);
-            Volatile.Write(ref _cached, new CachedPolicy(sources, policy));
+            // Another kind's write makes a new snapshot but keeps the RBAC resources' dictionaries: the index still holds.
+            var sources = Array.ConvertAll(Prefixes, snapshot.Objects);
+            var policy = cached.Sources.AsSpan().SequenceEqual(sources, ReferenceComparer.Instance) ? cached.Policy : RbacPolicy.Build(snapshot);
+            Volatile.Write(ref _cached, new CachedPolicy(snapshot, sources, policy));
             return policy;
         }
     }
@@ -50,7 +52,7 @@ public sealed class RbacAuthorizer(ObjectStore store)
         }
 
         string? allowedBy = null;
-        var errors = new List<string>();
+        List<string>? errors = null;
         VisitRulesFor(Policy, attributes.User, attributes.Namespace, false, (binding, subject, rule, error) =>
         {
             if (rule is not null && RuleMatching.Allows(attributes, rule))
@@ -61,14 +63,14 @@ public sealed class RbacAuthorizer(ObjectStore store)
 
             if (error is not null)
             {
-                errors.Add(error);
+                (errors ??= []).Add(error);
             }
 
             return true;
         });
         return allowedBy is not null
             ? new AuthorizationDecision(true, $"RBAC: allowed by {allowedBy}")
-            : new AuthorizationDecision(false, errors.Count == 0 ? "" : $"RBAC: {AggregateMessage(errors)}");
+            : new AuthorizationDecision(false, errors is null ? "" : $"RBAC: {AggregateMessage(errors)}");
     }
 
     /// <summary>Every rule granted to the user in the namespace (cluster-wide ones first), and the errors of roles not found.</summary>

@@ -123,30 +123,48 @@ public sealed class RbacPolicy
         _namespaceBindings.TryGetValue(ns, out var scope) ? scope.Bindings : [];
 
     /// <summary>The ClusterRoleBindings, then the RoleBindings of <paramref name="ns"/>, that name the user, in store order.</summary>
-    public IEnumerable<(BindingEntry Binding, Subject Subject)> BindingsFor(UserInfo user, string ns)
+    /// <remarks>
+    /// Remembered per identity and namespace for the life of this policy (the objects it was built from), since the same
+    /// few identities ask again and again; the memory is bounded by forgetting nothing past a fixed number of identities.
+    /// </remarks>
+    public IReadOnlyList<(BindingEntry Binding, Subject Subject)> BindingsFor(UserInfo user, string ns)
     {
-        foreach (var match in Matching(_clusterBindings, _clusterIndex, user))
+        var key = (ns, IdentityKey(user));
+        if (_matches.TryGetValue(key, out var known))
         {
-            yield return match;
+            return known;
         }
 
+        var found = new List<(BindingEntry, Subject)>();
+        Matching(_clusterBindings, _clusterIndex, user, found);
         if (ns.Length > 0 && _namespaceBindings.TryGetValue(ns, out var scope))
         {
-            foreach (var match in Matching(scope.Bindings, scope.Index, user))
-            {
-                yield return match;
-            }
+            Matching(scope.Bindings, scope.Index, user, found);
         }
+
+        var matches = found.ToArray();
+        if (_matches.Count < MaxRememberedIdentities)
+        {
+            _matches.TryAdd(key, matches);
+        }
+
+        return matches;
     }
 
-    private static IEnumerable<(BindingEntry, Subject)> Matching(List<BindingEntry> bindings, BindingIndex index, UserInfo user)
+    private const int MaxRememberedIdentities = 10_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Namespace, string Identity), (BindingEntry, Subject)[]> _matches = new();
+
+    private static string IdentityKey(UserInfo user) => user.Groups.Count == 0 ? user.Name : $"{user.Name}\n{string.Join('\n', user.Groups)}";
+
+    private static void Matching(List<BindingEntry> bindings, BindingIndex index, UserInfo user, List<(BindingEntry, Subject)> found)
     {
         foreach (var position in index.Candidates(user))
         {
             var binding = bindings[position];
             if (binding.SubjectFor(user) is { } subject)
             {
-                yield return (binding, subject);
+                found.Add((binding, subject));
             }
         }
     }
@@ -204,22 +222,34 @@ public sealed class RbacPolicy
             }
         }
 
-        public SortedSet<int> Candidates(UserInfo user)
+        /// <summary>Positions of the bindings naming the user or one of their groups, in order, each once.</summary>
+        public List<int> Candidates(UserInfo user)
         {
-            var found = new SortedSet<int>();
+            var found = new List<int>();
             if (_byUser.TryGetValue(user.Name, out var byName))
             {
-                found.UnionWith(byName);
+                found.AddRange(byName);
             }
 
             foreach (var group in user.Groups)
             {
                 if (_byGroup.TryGetValue(group, out var byGroup))
                 {
-                    found.UnionWith(byGroup);
+                    found.AddRange(byGroup);
                 }
             }
 
+            found.Sort();
+            var distinct = 0;
+            for (var i = 0; i < found.Count; i++)
+            {
+                if (i == 0 || found[i] != found[i - 1])
+                {
+                    found[distinct++] = found[i];
+                }
+            }
+
+            found.RemoveRange(distinct, found.Count - distinct);
             return found;
         }
     }
