@@ -14,8 +14,8 @@ namespace BindingServer.Hosting;
 /// </summary>
 public sealed class ServerCertificates
 {
-    public const string AdminUser = "kubernetes-admin";
-    public static readonly IReadOnlyList<string> AdminGroups = ["system:masters"];
+    public const string AdminUser = Kubernetes.Authentication.UserInfo.AdminName;
+    public static readonly IReadOnlyList<string> AdminGroups = [Kubernetes.Authentication.UserInfo.Masters];
 
     private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
     private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";

@@ -9,11 +9,12 @@ public sealed record UserInfo(string Name, string Uid, IReadOnlyList<string> Gro
     public const string AnonymousName = "system:anonymous";
     public const string ServiceAccountPrefix = "system:serviceaccount:";
     public const string ServiceAccountsGroup = "system:serviceaccounts";
+    public const string AdminName = "kubernetes-admin";
 
     private static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> NoExtra = new Dictionary<string, IReadOnlyList<string>>();
 
     /// <summary>What a request without credentials acts as by default: an administrator, so curl and bare kubeconfigs work.</summary>
-    public static UserInfo DefaultAdmin { get; } = new("kubernetes-admin", "", [Masters, Authenticated], NoExtra);
+    public static UserInfo DefaultAdmin { get; } = new(AdminName, "", [Masters, Authenticated], NoExtra);
 
     /// <summary>What a request without credentials is on a cluster that allows anonymous requests.</summary>
     public static UserInfo Anonymous { get; } = new(AnonymousName, "", [Unauthenticated], NoExtra);
