@@ -130,6 +130,7 @@ app.MapCoreSubresources();
 OpenShiftAuthorizationEndpoints.Map(app);
 OpenShiftReviewEndpoints.Map(app);
 CfEndpoints.Map(app);
+app.MapCfAppEnvironment();
 app.MapKubernetesResources(app.Services.GetRequiredService<ResourceCatalog>());
 
 await app.RunAsync();

@@ -91,4 +91,25 @@ public sealed class CloudFoundryTests(ServerProcess server) : IClassFixture<Serv
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
         Assert.Equal("CF-ServiceBindingNotFound", (await JsonAsync(gone))["error_code"]!.GetValue<string>());
     }
+
+    [Fact]
+    public async Task Curl_reads_the_apps_environment_with_its_bound_credentials()
+    {
+        using var admin = Client("e2e-admin", "\"cloud_controller.admin\"");
+        var space = (await JsonAsync(await admin.GetAsync("v2/spaces")))["resources"]![0]!["metadata"]!["guid"]!.GetValue<string>();
+        var app = await CreateAsync(admin, "v2/apps", $$"""{"name":"e2e-env-app","space_guid":"{{space}}"}""");
+        var instance = await CreateAsync(admin, "v2/user_provided_service_instances",
+            $$"""{"name":"e2e-env-db","space_guid":"{{space}}","credentials":{"uri":"postgres://e2e"} }""");
+        await CreateAsync(admin, "v2/service_bindings", $$"""{"app_guid":"{{app}}","service_instance_guid":"{{instance}}"}""");
+
+        var curl = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("curl",
+            ["-s", "-H", $"Authorization: bearer {AdminToken}", new Uri(server.BaseAddress, $"v2/apps/{app}/env").ToString()]) { RedirectStandardOutput = true })!;
+        var text = await curl.StandardOutput.ReadToEndAsync();
+        await curl.WaitForExitAsync();
+
+        var env = JsonNode.Parse(text)!;
+        var entry = env["system_env_json"]!["VCAP_SERVICES"]!["user-provided"]![0]!;
+        Assert.Equal(("e2e-env-db", "postgres://e2e"), (entry["name"]!.GetValue<string>(), entry["credentials"]!["uri"]!.GetValue<string>()));
+        Assert.Equal("e2e-env-app", env["application_env_json"]!["VCAP_APPLICATION"]!["application_name"]!.GetValue<string>());
+    }
 }
