@@ -98,6 +98,17 @@ var app = builder.Build();
 
 // Open (and migrate) the store, and create the system namespaces, before the first request rather than on it.
 app.Services.GetRequiredService<ObjectStore>();
+
+// A static token file that cannot be read stops the server at start, not every request later.
+try
+{
+    app.Services.GetRequiredService<StaticTokens>();
+}
+catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidOperationException)
+{
+    Console.Error.WriteLine($"{AuthenticationOptions.Section}:TokenAuthFile: {error.Message}");
+    return 1;
+}
 await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
 await BootstrapPolicy.EnsureAsync(app.Services.GetRequiredService<ResourceRegistry>(), app.Services.GetRequiredService<ObjectStore>(), CancellationToken.None);
 await ServiceAccountsController.EnsureDefaultAccountsAsync(app.Services.GetRequiredService<ObjectStore>(), app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
