@@ -21,6 +21,19 @@ public class ServerFactory : WebApplicationFactory<Program>
         client.DefaultRequestHeaders.UserAgent.ParseAdd("bindingserver-tests/1.0");
         return client;
     }
+
+    /// <summary>A client acting as another identity through the Impersonate-* headers (the default admin impersonates).</summary>
+    public HttpClient ClientAs(string user, params string[] groups)
+    {
+        var client = Client();
+        client.DefaultRequestHeaders.Add("Impersonate-User", user);
+        foreach (var group in groups)
+        {
+            client.DefaultRequestHeaders.Add("Impersonate-Group", group);
+        }
+
+        return client;
+    }
 }
 
 /// <summary>Small request helpers so tests read as the HTTP exchanges they check.</summary>

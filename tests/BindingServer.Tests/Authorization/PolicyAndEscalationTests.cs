@@ -10,12 +10,7 @@ public sealed class PolicyAndEscalationTests(ServerFactory factory) : IClassFixt
     private const string Rbac = "/apis/rbac.authorization.k8s.io/v1";
     private readonly HttpClient _admin = factory.Client();
 
-    private HttpClient As(string user)
-    {
-        var client = factory.Client();
-        client.DefaultRequestHeaders.Add("Impersonate-User", user);
-        return client;
-    }
+    private HttpClient As(string user, params string[] groups) => factory.ClientAs(user, groups);
 
     private async Task CreatedAsync(string url, string json)
     {

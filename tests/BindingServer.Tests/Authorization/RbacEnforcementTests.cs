@@ -13,17 +13,7 @@ public sealed class RbacEnforcementTests(ServerFactory factory) : IClassFixture<
 {
     private readonly HttpClient _admin = factory.Client();
 
-    private HttpClient As(string user, params string[] groups)
-    {
-        var client = factory.Client();
-        client.DefaultRequestHeaders.Add("Impersonate-User", user);
-        foreach (var group in groups)
-        {
-            client.DefaultRequestHeaders.Add("Impersonate-Group", group);
-        }
-
-        return client;
-    }
+    private HttpClient As(string user, params string[] groups) => factory.ClientAs(user, groups);
 
     private async Task NamespaceAsync(string name) =>
         Assert.Equal(201, (await _admin.PostAsync("/api/v1/namespaces", $$"""{"metadata":{"name":"{{name}}"} }""")).Code);

@@ -16,17 +16,7 @@ public sealed class ReviewTests(ServerFactory factory) : IClassFixture<ServerFac
     private const string OpenShift = "/apis/authorization.openshift.io/v1";
     private readonly HttpClient _admin = factory.Client();
 
-    private HttpClient As(string user, params string[] groups)
-    {
-        var client = factory.Client();
-        client.DefaultRequestHeaders.Add("Impersonate-User", user);
-        foreach (var group in groups)
-        {
-            client.DefaultRequestHeaders.Add("Impersonate-Group", group);
-        }
-
-        return client;
-    }
+    private HttpClient As(string user, params string[] groups) => factory.ClientAs(user, groups);
 
     private async Task NamespaceAsync(string name) =>
         Assert.Contains((await _admin.PostAsync("/api/v1/namespaces", $$"""{"metadata":{"name":"{{name}}"} }""")).Code, new[] { 201, 409 });
