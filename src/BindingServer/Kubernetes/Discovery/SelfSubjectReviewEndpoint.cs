@@ -48,14 +48,7 @@ public static class SelfSubjectReviewEndpoint
             Metadata = new ObjectMeta { CreationTimestamp = KubeTimeConverter.Truncate(clock.GetUtcNow()) },
             Status = new SelfSubjectReviewStatus
             {
-                UserInfo = new ReviewUserInfo
-                {
-                    Username = user.Name,
-                    Uid = user.Uid,
-                    Groups = user.Groups.Count == 0 ? null : [.. user.Groups],
-                    Extra = ReviewBodies.SortedExtra(user.Extra.Select(e =>
-                        new KeyValuePair<string, JsonNode?>(e.Key, new JsonArray(e.Value.Select(v => (JsonNode?)v).ToArray())))),
-                },
+                UserInfo = ReviewUserInfo.From(user),
             },
         };
         await ReviewBodies.WriteAsync(context, answer, warnings);
@@ -73,6 +66,16 @@ public sealed class ReviewUserInfo
     public List<string>? Groups { get; set; }
 
     public JsonObject? Extra { get; set; }
+
+    /// <summary>An identity as the reviews write it: empty fields left out, extra keys sorted.</summary>
+    public static ReviewUserInfo From(UserInfo user) => new()
+    {
+        Username = user.Name,
+        Uid = user.Uid.Length == 0 ? null : user.Uid,
+        Groups = user.Groups.Count == 0 ? null : [.. user.Groups],
+        Extra = ReviewBodies.SortedExtra(user.Extra.Select(e =>
+            new KeyValuePair<string, JsonNode?>(e.Key, new JsonArray(e.Value.Select(v => (JsonNode?)v).ToArray())))),
+    };
 }
 
 [SchemaName("io.k8s.api.authentication.v1.SelfSubjectReviewStatus")]

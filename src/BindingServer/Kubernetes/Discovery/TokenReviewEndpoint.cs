@@ -54,15 +54,7 @@ public static class TokenReviewEndpoint
             Authenticated = result.User is not null ? true : null,
             Error = result.Error,
             User = result.User is { } user
-                ? new ReviewUserInfo
-                {
-                    Username = user.Name,
-                    Uid = user.Uid.Length == 0 ? null : user.Uid,
-                    Groups = [.. user.Groups],
-                    Extra = ReviewBodies.SortedExtra(user.Extra.Select(e =>
-                        new KeyValuePair<string, JsonNode?>(e.Key, new JsonArray(e.Value.Select(v => (JsonNode?)v).ToArray())))),
-                }
-                : new ReviewUserInfo(),
+                ? ReviewUserInfo.From(user) : new ReviewUserInfo(),
             Audiences = result.User is not null ? result.Audiences?.ToList() : null,
         };
         await ReviewBodies.WriteAsync(context, review, warnings);
