@@ -1,4 +1,5 @@
 using BindingServer.CloudFoundry;
+using BindingServer.CloudFoundry.Brokers;
 using BindingServer.Documentation;
 using BindingServer.Hosting;
 using BindingServer.Kubernetes.Api;
@@ -73,16 +74,10 @@ builder.Services.Configure<KubeletOptions>(builder.Configuration.GetSection(Kube
 builder.Services.AddSingleton<BindingHandler>();
 builder.Services.AddSingleton<OpenShiftAuthorizationEndpoints>();
 builder.Services.AddHostedService<CoreControllers>();
-builder.Services.Configure<CloudFoundryOptions>(builder.Configuration.GetSection(CloudFoundryOptions.Section));
-builder.Services.AddSingleton<CfStore>();
-builder.Services.AddSingleton<CfPresenters>();
-builder.Services.AddSingleton<CfEndpoints>();
-builder.Services.AddHostedService<FakeBroker>();
-builder.Services.AddSingleton<CfJobs>();
+builder.Services.AddCloudFoundry(builder.Configuration);
 builder.Services.AddSingleton<RequestJournal>();
 builder.Services.AddSingleton<FaultInjection>();
 builder.Services.AddSingleton<Fixtures>();
-builder.Services.AddHostedService(services => services.GetRequiredService<CfJobs>());
 builder.Services.AddApiDocumentation();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(sp => new KubeOpenApi(
@@ -112,7 +107,7 @@ catch (Exception error) when (error is IOException or UnauthorizedAccessExceptio
 await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
 await BootstrapPolicy.EnsureAsync(app.Services.GetRequiredService<ResourceRegistry>(), app.Services.GetRequiredService<ObjectStore>(), CancellationToken.None);
 await ServiceAccountsController.EnsureDefaultAccountsAsync(app.Services.GetRequiredService<ObjectStore>(), app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
-await app.Services.GetRequiredService<CfStore>().SeedAsync();
+await app.Services.GetRequiredService<BrokerRegistry>().SeedAsync();
 if (seedPaths.Count > 0 && !await SeedFiles.LoadAsync(seedPaths, app.Services.GetRequiredService<Fixtures>(), Console.Out, Console.Error))
 {
     return 1;
@@ -140,8 +135,7 @@ BindingHandler.MapBindings(app);
 app.MapCoreSubresources();
 OpenShiftAuthorizationEndpoints.Map(app);
 OpenShiftReviewEndpoints.Map(app);
-CfEndpoints.Map(app);
-app.MapCfAppEnvironment();
+app.MapCloudFoundry();
 app.MapKubernetesResources(app.Services.GetRequiredService<ResourceCatalog>());
 
 await app.RunAsync();

@@ -2,6 +2,9 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace BindingServer.Tests;
@@ -13,6 +16,10 @@ public class ServerFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("Store:InMemory", "true");
         builder.UseSetting("Serilog:MinimumLevel:Default", "Warning");
+
+        // The in-process server has no socket: broker requests to it (the built-in broker) go through the test server.
+        builder.ConfigureTestServices(services => services.AddHttpClient(BindingServer.CloudFoundry.Brokers.BrokerClient.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(provider => new InProcessOrNetworkHandler(((TestServer)provider.GetRequiredService<IServer>()).CreateHandler())));
     }
 
     public HttpClient Client()
@@ -33,6 +40,27 @@ public class ServerFactory : WebApplicationFactory<Program>
         }
 
         return client;
+    }
+}
+
+/// <summary>Sends requests for <c>localhost</c> (where an in-process server answers as) to the test server, the rest to the network.</summary>
+public sealed class InProcessOrNetworkHandler(HttpMessageHandler inProcess) : HttpMessageHandler
+{
+    private readonly HttpMessageInvoker _inProcess = new(inProcess);
+    private readonly HttpMessageInvoker _network = new(new SocketsHttpHandler());
+
+    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+        (request.RequestUri!.Host == "localhost" ? _inProcess : _network).SendAsync(request, cancellationToken);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inProcess.Dispose();
+            _network.Dispose();
+        }
+
+        base.Dispose(disposing);
     }
 }
 

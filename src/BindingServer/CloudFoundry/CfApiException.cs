@@ -29,38 +29,9 @@ public sealed class CfApiException(int status, string name, int code, string des
         return body;
     }
 
-    /// <summary>
-    /// What CC answers when the broker's bind fails as <paramref name="failure"/> describes (the fake broker's failure plans);
-    /// all broker errors carry code 10001.
-    /// </summary>
-    public static CfApiException BrokerBindFailure(string failure)
-    {
-        const string brokerSays = "fake broker failure";
-        static JsonObject Put(int status) => new() { ["method"] = "PUT", ["status"] = status };
-        return failure switch
-        {
-            "conflict" => new(409, "ServiceBrokerConflict", 10001, $"Service broker error: {brokerSays}", Put(409)),
-            "rejected" => new(502, "ServiceBrokerRequestRejected", 10001, $"Service broker error: {brokerSays}", Put(400)),
-            "unauthorized" => new(502, "ServiceBrokerApiAuthenticationFailed", 10001,
-                "Authentication with the service broker failed. Double-check that the username and password are correct.", Put(401)),
-            "timeout" => new(504, "ServiceBrokerApiTimeout", 10001, "The request to the service broker timed out", Put(408)),
-            "unreachable" => new(502, "ServiceBrokerApiUnreachable", 10001, "The service broker could not be reached",
-                new JsonObject { ["uri"] = "http://fake-broker.invalid/v2/service_instances", ["method"] = "PUT" }),
-            "requires-app" => new(400, "AppRequired", 10001, "This service supports generation of credentials through binding an application only.", Put(422)),
-            "async-required" => new(400, "AsyncRequired", 10001, "This service plan requires client support for asynchronous service operations.", Put(422)),
-            "concurrency" => new(422, "ConcurrencyError", 10001, "The service broker could not perform this operation in parallel with other running operations", Put(422)),
-            "malformed" => new(502, "ServiceBrokerResponseMalformed", 10001,
-                $"The service broker returned an invalid response: expected valid JSON object in body, broker returned '{brokerSays}'", Put(201)),
-            "syslog-drain" => new(502, "ServiceBrokerInvalidSyslogDrainUrl", 10001,
-                "The service is attempting to stream logs from your application, but is not registered as a logging service. Please contact the service provider.", Put(201)),
-            "volume-mounts" => new(502, "ServiceBrokerInvalidVolumeMounts", 10001,
-                "The service broker returned an invalid response: The service is attempting to supply volume mounts from your application, but is not registered as a volume mount service. Please contact the service provider.",
-                Put(201)),
-            "client-timeout" => new(504, "HttpClientTimeout", 10001, "The request to the service broker timed out",
-                new JsonObject { ["uri"] = "http://fake-broker.invalid/v2/service_instances", ["method"] = "PUT" }),
-            _ => new(502, "ServiceBrokerBadResponse", 10001, $"Service broker error: {brokerSays}", Put(500)),
-        };
-    }
+    /// <summary>The same error with more said first, as CC re-raises a broker's error for the operation that hit it.</summary>
+    public CfApiException WithDescriptionPrefix(string prefix) =>
+        new(Status, ErrorCode == "UnknownError" ? ErrorCode : ErrorCode["CF-".Length..], Code, prefix + Description, Http);
 
     // The entries of cloud_controller_ng's errors/v2.yml this server raises.
     public static CfApiException NotAuthenticated() => new(401, "NotAuthenticated", 10002, "Authentication error");

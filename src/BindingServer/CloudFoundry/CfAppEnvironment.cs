@@ -90,7 +90,7 @@ public static class CfAppEnvironment
             entry["binding_name"] = binding["name"]?.DeepClone();
             entry["credentials"] = binding["credentials"]?.DeepClone();
             entry["syslog_drain_url"] = binding["syslog_drain_url"]?.DeepClone();
-            entry["volume_mounts"] = VolumeMounts(binding["volume_mounts"]);
+            entry["volume_mounts"] = CfPresenters.CensoredVolumeMounts(binding["volume_mounts"]);
             if (services[label] is not JsonArray list)
             {
                 services[label] = list = [];
@@ -129,10 +129,6 @@ public static class CfAppEnvironment
     }
 
     /// <summary>Only the fields an app may see of a volume mount: where, how, and the device type.</summary>
-    private static JsonArray VolumeMounts(JsonNode? mounts) => new((mounts as JsonArray ?? []).OfType<JsonObject>().Select(mount =>
-        (JsonNode?)new JsonObject(mount.Where(p => p.Key is "container_dir" or "mode" or "device_type")
-            .Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())))).ToArray());
-
     /// <summary>What CC's vars builder writes for a v2 app (a web process): limits, names, space and org, no routes here.</summary>
     private static JsonObject VcapApplication(JsonObject app, JsonObject? space, JsonObject? org, string api)
     {

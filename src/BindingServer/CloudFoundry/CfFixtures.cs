@@ -113,7 +113,7 @@ public static class CfFixtures
             case CfStore.Apps:
                 var appSpace = Reference(given, "space_guid", records[CfStore.Spaces], at);
                 Unique(records[collection].Values, name!, a => Text(a, "space_guid") == appSpace, at, "app");
-                defaults = CfEndpoints.AppRecord(name!, appSpace, new JsonObject());
+                defaults = AppEndpoints.AppRecord(name!, appSpace, new JsonObject());
                 break;
             case CfStore.ServiceInstances:
                 var instanceSpace = Reference(given, "space_guid", records[CfStore.Spaces], at);
@@ -168,7 +168,7 @@ public static class CfFixtures
         return new JsonObject
         {
             ["name"] = null, ["parameters"] = null, ["volume_mounts"] = new JsonArray(),
-            ["credentials"] = userProvided ? instance["credentials"]?.DeepClone() ?? new JsonObject() : FakeBroker.Credentials(instanceGuid),
+            ["credentials"] = userProvided ? instance["credentials"]?.DeepClone() ?? new JsonObject() : Brokers.BuiltInBroker.Credentials(instanceGuid),
             ["syslog_drain_url"] = userProvided ? Text(instance, "syslog_drain_url") ?? "" : null,
         };
     }

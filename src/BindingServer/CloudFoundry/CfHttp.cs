@@ -14,8 +14,23 @@ public sealed class CloudFoundryOptions
     /// <summary>When set, tokens must carry a valid HS256 signature made with this key; otherwise signatures are not checked.</summary>
     public string? TokenSigningKey { get; set; }
 
-    /// <summary>How long an asynchronous binding stays "in progress" before the fake broker finishes it.</summary>
+    /// <summary>How long the built-in broker's asynchronous operations stay "in progress" before they finish.</summary>
     public double AsyncOperationSeconds { get; set; } = 1;
+
+    /// <summary>CC's <c>broker_client_timeout_seconds</c> (60 there): how long a broker has to answer one request.</summary>
+    public double BrokerClientTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>CC's <c>broker_client_default_async_poll_interval_seconds</c> (60 there), short so tests finish fast.</summary>
+    public double BrokerPollIntervalSeconds { get; set; } = 0.2;
+
+    /// <summary>CC's <c>broker_client_max_async_poll_duration_minutes</c>: 7 days, unless a plan's <c>maximum_polling_duration</c> is shorter.</summary>
+    public double BrokerMaxPollMinutes { get; set; } = 10080;
+
+    /// <summary>The basic-auth user the built-in broker (under <c>/_bindingserver/osb</c>) accepts.</summary>
+    public string BuiltInBrokerUsername { get; set; } = "bindingserver";
+
+    /// <summary>The basic-auth password the built-in broker accepts.</summary>
+    public string BuiltInBrokerPassword { get; set; } = "bindingserver";
 
     /// <summary>CC's <c>volume_services_enabled</c>, off by default as there: binding a volume service is then refused.</summary>
     public bool VolumeServicesEnabled { get; set; }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BindingServer.CloudFoundry.Brokers;
 
 namespace BindingServer.CloudFoundry;
 
@@ -6,8 +7,10 @@ namespace BindingServer.CloudFoundry;
 /// Cloud Controller's background jobs, as far as v2 bindings use them: <c>DELETE …?async=true</c> queues a job, a
 /// worker runs it, and <c>GET /v2/jobs/:guid</c> reports it. A finished job is removed, and reads back as CC's null job.
 /// </summary>
-public sealed class CfJobs(CfStore store) : BackgroundService
+public sealed class CfJobs(CfStore store, Unbinder unbinder, ILogger<CfJobs> logger) : BackgroundService
 {
+    private readonly SemaphoreSlim _wake = new(0);
+
     public static JsonObject Present(JsonObject? job)
     {
         var guid = job?["guid"]?.GetValue<string>() ?? "0";
@@ -25,34 +28,23 @@ public sealed class CfJobs(CfStore store) : BackgroundService
         };
     }
 
-    public Task<JsonObject> QueueUnbindAsync(string bindingGuid) =>
-        store.CreateAsync(CfStore.Jobs, new JsonObject { ["status"] = "queued", ["binding_guid"] = bindingGuid });
-
-    /// <summary>Why an unbind cannot run now, in CC's order: the instance busy, then a delete of the binding already under way.</summary>
-    public static CfApiException? UnbindRefusal(CfStore store, JsonObject binding)
+    public async Task<JsonObject> QueueUnbindAsync(string bindingGuid, BrokerCaller caller)
     {
-        var instance = store.Get(CfStore.ServiceInstances, binding["service_instance_guid"]!.GetValue<string>());
-        if (instance?["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
+        var job = await store.CreateAsync(CfStore.Jobs, new JsonObject
         {
-            return CfApiException.InstanceOperationInProgress(instance["name"]!.GetValue<string>());
-        }
-
-        if (binding["last_operation"]?["state"]?.GetValue<string>() == "in progress" && binding["last_operation"]?["type"]?.GetValue<string>() != "create")
-        {
-            var app = store.Get(CfStore.Apps, binding["app_guid"]!.GetValue<string>());
-            return CfApiException.BindingOperationInProgress(app?["name"]?.GetValue<string>() ?? "", instance?["name"]?.GetValue<string>() ?? "");
-        }
-
-        return null;
+            ["status"] = "queued", ["binding_guid"] = bindingGuid, ["user_id"] = caller.UserId, ["request_id"] = caller.RequestId,
+        });
+        _wake.Release();
+        return job;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                await _wake.WaitAsync(TimeSpan.FromMilliseconds(200), stoppingToken);
                 foreach (var job in store.List(CfStore.Jobs).Where(j => j["status"]?.GetValue<string>() == "queued"))
                 {
                     await RunUnbindAsync(job);
@@ -64,18 +56,29 @@ public sealed class CfJobs(CfStore store) : BackgroundService
         }
     }
 
-    /// <summary>Deletes the binding and the finished job together, or records why the job failed.</summary>
-    private Task RunUnbindAsync(JsonObject job) => store.CommitAsync(() =>
+    /// <summary>Unbinds (at the broker too) and removes the finished job, or records why the job failed.</summary>
+    private async Task RunUnbindAsync(JsonObject job)
     {
         var jobGuid = job["guid"]!.GetValue<string>();
         var binding = store.Get(CfStore.ServiceBindings, job["binding_guid"]!.GetValue<string>());
-        if (binding is not null && UnbindRefusal(store, binding) is { } refusal)
+        try
         {
-            job["status"] = "failed";
-            job["error_details"] = refusal.Body();
-            return [(CfStore.Jobs, jobGuid, job)];
-        }
+            if (binding is not null)
+            {
+                var caller = new BrokerCaller(job["user_id"]?.GetValue<string>(), job["request_id"]?.GetValue<string>());
+                await unbinder.UnbindAsync(binding, acceptsIncomplete: false, caller);
+            }
 
-        return [(CfStore.ServiceBindings, job["binding_guid"]!.GetValue<string>(), null), (CfStore.Jobs, jobGuid, null)];
-    });
+            await store.DeleteAsync(CfStore.Jobs, jobGuid);
+        }
+        catch (CfApiException refusal)
+        {
+            logger.LogInformation("unbind job {Job} failed: {Error}", jobGuid, refusal.Description);
+            await store.UpdateAsync(CfStore.Jobs, jobGuid, record =>
+            {
+                record["status"] = "failed";
+                record["error_details"] = refusal.Body();
+            });
+        }
+    }
 }

@@ -91,7 +91,7 @@ public sealed class CfPresenters(CfStore store)
             ["service_plan_guid"] = Text(instance, "service_plan_guid"),
             ["space_guid"] = Text(instance, "space_guid"),
             ["gateway_data"] = null,
-            ["dashboard_url"] = null,
+            ["dashboard_url"] = instance["dashboard_url"]?.DeepClone(),
             ["type"] = "managed_service_instance",
             ["last_operation"] = instance["last_operation"]?.DeepClone(),
             ["tags"] = instance["tags"]?.DeepClone(),
@@ -109,28 +109,96 @@ public sealed class CfPresenters(CfStore store)
         });
     }
 
-    public JsonObject Service(JsonObject service) => CfHttp.Resource(service, $"/v2/services/{Guid(service)}", new JsonObject
+    public JsonObject Service(JsonObject service)
     {
-        ["label"] = Text(service, "label"),
-        ["description"] = Text(service, "description"),
-        ["active"] = service["active"]?.DeepClone(),
-        ["bindable"] = service["bindable"]?.DeepClone(),
-        ["bindings_retrievable"] = service["bindings_retrievable"]?.DeepClone(),
-        ["requires"] = service["requires"]?.DeepClone(),
-        ["unique_id"] = Text(service, "unique_id"),
-        ["service_plans_url"] = $"/v2/services/{Guid(service)}/service_plans",
+        var broker = store.Get(CfStore.ServiceBrokers, Text(service, "service_broker_guid") ?? "");
+        return CfHttp.Resource(service, $"/v2/services/{Guid(service)}", new JsonObject
+        {
+            ["label"] = Text(service, "label"),
+            ["provider"] = service["provider"]?.DeepClone(),
+            ["url"] = null,
+            ["description"] = Text(service, "description"),
+            ["long_description"] = null,
+            ["version"] = null,
+            ["info_url"] = null,
+            ["active"] = service["active"]?.DeepClone(),
+            ["bindable"] = service["bindable"]?.DeepClone(),
+            ["unique_id"] = Text(service, "unique_id"),
+            ["extra"] = service["extra"]?.DeepClone(),
+            ["tags"] = service["tags"]?.DeepClone() ?? new JsonArray(),
+            ["requires"] = service["requires"]?.DeepClone(),
+            ["documentation_url"] = null,
+            ["service_broker_guid"] = Text(service, "service_broker_guid"),
+            ["service_broker_name"] = broker is null ? null : Text(broker, "name"),
+            ["plan_updateable"] = service["plan_updateable"]?.DeepClone() ?? false,
+            ["bindings_retrievable"] = service["bindings_retrievable"]?.DeepClone(),
+            ["instances_retrievable"] = service["instances_retrievable"]?.DeepClone() ?? false,
+            ["allow_context_updates"] = service["allow_context_updates"]?.DeepClone() ?? false,
+            ["service_plans_url"] = $"/v2/services/{Guid(service)}/service_plans",
+        });
+    }
+
+    /// <summary>A plan; its <c>bindable</c> is its own, or else its service's.</summary>
+    public JsonObject Plan(JsonObject plan)
+    {
+        var service = store.Get(CfStore.Services, Text(plan, "service_guid") ?? "");
+        return CfHttp.Resource(plan, $"/v2/service_plans/{Guid(plan)}", new JsonObject
+        {
+            ["name"] = Text(plan, "name"),
+            ["free"] = plan["free"]?.DeepClone(),
+            ["description"] = Text(plan, "description"),
+            ["service_guid"] = Text(plan, "service_guid"),
+            ["extra"] = plan["extra"]?.DeepClone(),
+            ["unique_id"] = Text(plan, "unique_id"),
+            ["public"] = plan["public"]?.DeepClone() ?? false,
+            ["bindable"] = plan["bindable"]?.DeepClone() ?? service?["bindable"]?.DeepClone(),
+            ["plan_updateable"] = plan["plan_updateable"]?.DeepClone(),
+            ["active"] = plan["active"]?.DeepClone() ?? true,
+            ["maximum_polling_duration"] = plan["maximum_polling_duration"]?.DeepClone(),
+            ["maintenance_info"] = plan["maintenance_info"]?.DeepClone() ?? new JsonObject(),
+            ["service_url"] = $"/v2/services/{Text(plan, "service_guid")}",
+            ["service_instances_url"] = $"/v2/service_plans/{Guid(plan)}/service_instances",
+            ["schemas"] = new JsonObject
+            {
+                ["service_instance"] = new JsonObject
+                {
+                    ["create"] = new JsonObject { ["parameters"] = new JsonObject() }, ["update"] = new JsonObject { ["parameters"] = new JsonObject() },
+                },
+                ["service_binding"] = new JsonObject { ["create"] = new JsonObject { ["parameters"] = new JsonObject() } },
+            },
+        });
+    }
+
+    /// <summary>A broker as lists and gets show it; its password never leaves the server.</summary>
+    public JsonObject Broker(JsonObject broker, string brokerUrl) => CfHttp.Resource(broker, $"/v2/service_brokers/{Guid(broker)}", new JsonObject
+    {
+        ["name"] = Text(broker, "name"),
+        ["broker_url"] = brokerUrl,
+        ["auth_username"] = Text(broker, "auth_username"),
+        ["space_guid"] = Text(broker, "space_guid"),
     });
 
-    public JsonObject Plan(JsonObject plan) => CfHttp.Resource(plan, $"/v2/service_plans/{Guid(plan)}", new JsonObject
+    public JsonObject Visibility(JsonObject visibility) => CfHttp.Resource(visibility, $"/v2/service_plan_visibilities/{Guid(visibility)}", new JsonObject
     {
-        ["name"] = Text(plan, "name"),
-        ["free"] = plan["free"]?.DeepClone(),
-        ["description"] = Text(plan, "description"),
-        ["service_guid"] = Text(plan, "service_guid"),
-        ["bindable"] = plan["bindable"]?.DeepClone(),
-        ["unique_id"] = Text(plan, "unique_id"),
-        ["service_url"] = $"/v2/services/{Text(plan, "service_guid")}",
+        ["service_plan_guid"] = Text(visibility, "service_plan_guid"),
+        ["organization_guid"] = Text(visibility, "organization_guid"),
+        ["service_plan_url"] = $"/v2/service_plans/{Text(visibility, "service_plan_guid")}",
+        ["organization_url"] = $"/v2/organizations/{Text(visibility, "organization_guid")}",
     });
+
+    public JsonObject Key(JsonObject key, bool showCredentials) => CfHttp.Resource(key, $"/v2/service_keys/{Guid(key)}", new JsonObject
+    {
+        ["name"] = Text(key, "name"),
+        ["service_instance_guid"] = Text(key, "service_instance_guid"),
+        ["credentials"] = showCredentials ? key["credentials"]?.DeepClone() : Redacted(),
+        ["service_instance_url"] = $"/v2/service_instances/{Text(key, "service_instance_guid")}",
+        ["service_key_parameters_url"] = $"/v2/service_keys/{Guid(key)}/parameters",
+    });
+
+    /// <summary>The mount fields CC shows of a broker's volume mounts; the device and driver stay private.</summary>
+    public static JsonArray CensoredVolumeMounts(JsonNode? mounts) => new((mounts as JsonArray ?? []).OfType<JsonObject>().Select(mount =>
+        (JsonNode?)new JsonObject(mount.Where(field => field.Key is "container_dir" or "mode" or "device_type")
+            .Select(field => KeyValuePair.Create(field.Key, field.Value?.DeepClone())))).ToArray());
 
     /// <summary>The binding entity (§4 of the reference), with app and instance inlined from depth 1.</summary>
     public JsonObject Binding(JsonObject binding, int depth, bool showCredentials = true)
@@ -155,7 +223,7 @@ public sealed class CfPresenters(CfStore store)
             ["gateway_data"] = null,
             ["gateway_name"] = "",
             ["syslog_drain_url"] = binding["syslog_drain_url"]?.DeepClone(),
-            ["volume_mounts"] = binding["volume_mounts"]?.DeepClone() ?? new JsonArray(),
+            ["volume_mounts"] = CensoredVolumeMounts(binding["volume_mounts"]),
             ["name"] = binding["name"]?.DeepClone(),
             ["last_operation"] = operation,
             ["app_url"] = $"/v2/apps/{appGuid}",

@@ -18,9 +18,19 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
     public const string ServiceInstances = "service_instances";
     public const string ServiceBindings = "service_bindings";
     public const string Jobs = "jobs";
+    public const string ServiceBrokers = "service_brokers";
+    public const string ServicePlanVisibilities = "service_plan_visibilities";
+    public const string ServiceKeys = "service_keys";
+
+    /// <summary>The built-in broker's own record of the bindings it made, kept apart from Cloud Controller's.</summary>
+    public const string BuiltInBrokerBindings = "builtin_broker_bindings";
 
     public static IEnumerable<string> Prefixes { get; } =
-        new[] { Organizations, Spaces, Apps, Services, ServicePlans, ServiceInstances, ServiceBindings, Jobs }.Select(Prefix).ToList();
+        new[]
+        {
+            Organizations, Spaces, Apps, Services, ServicePlans, ServiceInstances, ServiceBindings, Jobs, ServiceBrokers, ServicePlanVisibilities, ServiceKeys,
+            BuiltInBrokerBindings,
+        }.Select(Prefix).ToList();
 
     private static string Prefix(string collection) => $"/cf/{collection}/";
 
@@ -97,7 +107,7 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
     /// null, deleted. <paramref name="decide"/> runs under the store's write lock, so what it reads stays true until the commit.
     /// </summary>
     public Task CommitAsync(Func<IEnumerable<(string Collection, string Guid, JsonObject? Record)>> decide) =>
-        store.MutateManyAsync(snapshot => decide().Select(write =>
+        store.MutateManyAsync(snapshot => decide().Select((write, index) =>
         {
             var key = Prefix(write.Collection) + write.Guid;
             if (write.Record is null)
@@ -107,6 +117,7 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
             }
 
             write.Record["updated_at"] = Now;
+            write.Record["seq"] ??= snapshot.Revision + index + 1;
             return (key, (Mutation)new Mutation.Put(System.Text.Encoding.UTF8.GetBytes(write.Record.ToJsonString())));
         }).ToList(), CancellationToken.None);
 
@@ -114,12 +125,12 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
         store.MutateAsync(Prefix(collection) + guid, (current, _) => current is null ? Mutation.None : new Mutation.Delete(current.Body),
             dryRun: false, CancellationToken.None);
 
-    /// <summary>The org, space, and the fake broker's services and plans a new installation starts with.</summary>
-    public async Task SeedAsync()
+    /// <summary>The org and space a new installation starts with; false when the store holds them already.</summary>
+    public async Task<bool> SeedAsync()
     {
         if (List(Organizations).Count > 0)
         {
-            return;
+            return false;
         }
 
         var org = await CreateAsync(Organizations, new JsonObject
@@ -129,53 +140,6 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
         await CreateAsync(Spaces, new JsonObject { ["name"] = "default-space", ["organization_guid"] = org["guid"]!.GetValue<string>(), ["allow_ssh"] = true,
             [CfRoles.OpenToEveryone] = true,
         }, guid: StableGuid("spaces/default-space"));
-        var database = await AddServiceAsync(Service("fake-db", "A database from the built-in fake broker", bindable: true, retrievable: true));
-        await AddPlanAsync(Plan("small", database, bindable: null, asynchronousBind: false));
-        await AddPlanAsync(Plan("async", database, bindable: null, asynchronousBind: true));
-
-        // Plans whose binds the fake broker fails in each way Cloud Controller maps, so clients can test those paths.
-        foreach (var failure in new[] { "server-error", "conflict", "rejected", "unauthorized", "timeout", "unreachable", "requires-app", "async-required", "concurrency",
-                     "malformed", "syslog-drain", "volume-mounts", "client-timeout" })
-        {
-            var plan = Plan($"fail-{failure}", database, bindable: null, asynchronousBind: false);
-            plan["broker_failure"] = failure;
-            await AddPlanAsync(plan);
-        }
-
-        var opaque = await AddServiceAsync(Service("fake-queue", "Binds asynchronously but cannot show bindings", bindable: true, retrievable: false));
-        await AddPlanAsync(Plan("queue-async", opaque, bindable: null, asynchronousBind: true));
-        var unbindable = await AddServiceAsync(Service("fake-dns", "A service whose instances cannot be bound", bindable: false, retrievable: false));
-        await AddPlanAsync(Plan("standard", unbindable, bindable: null, asynchronousBind: false));
-        var volumes = Service("fake-nfs", "A volume service: binding it needs CloudFoundry:VolumeServicesEnabled", bindable: true, retrievable: false);
-        volumes["requires"] = new JsonArray("volume_mount");
-        await AddPlanAsync(Plan("nfs", await AddServiceAsync(volumes), bindable: null, asynchronousBind: false));
+        return true;
     }
-
-    private Task<JsonObject> AddServiceAsync(JsonObject service) =>
-        CreateAsync(Services, service, guid: StableGuid($"services/{service["label"]}"));
-
-    private Task<JsonObject> AddPlanAsync(JsonObject plan) =>
-        CreateAsync(ServicePlans, plan, guid: StableGuid($"service_plans/{plan["service_guid"]}/{plan["name"]}"));
-
-    private static JsonObject Service(string label, string description, bool bindable, bool retrievable) => new()
-    {
-        ["label"] = label,
-        ["description"] = description,
-        ["active"] = true,
-        ["bindable"] = bindable,
-        ["bindings_retrievable"] = retrievable,
-        ["requires"] = new JsonArray(),
-        ["unique_id"] = Guid.NewGuid().ToString(),
-    };
-
-    private static JsonObject Plan(string name, JsonObject service, bool? bindable, bool asynchronousBind) => new()
-    {
-        ["name"] = name,
-        ["free"] = true,
-        ["description"] = $"The {name} plan",
-        ["service_guid"] = service["guid"]!.GetValue<string>(),
-        ["bindable"] = bindable,
-        ["unique_id"] = Guid.NewGuid().ToString(),
-        ["async_bind"] = asynchronousBind,
-    };
 }

@@ -107,6 +107,47 @@ public static class CloudFoundryApiDocs
             Unauthenticated, new(404, "Not found", Error)])
     { Bearer = true };
 
+    public static ApiDoc UpdateManaged { get; } = new("Rename, retag, re-plan or re-parameterize a managed service instance (a new plan or parameters go to the broker)",
+        [new("accepts_incomplete", "true lets the broker update asynchronously (202, then poll the instance).")],
+        [new(201, "Updated", Resource), new(202, "Update in progress (asynchronous broker)", Resource), new(400, "Invalid body, plan not updateable, space change", Error),
+            Unauthenticated, new(403, "Not a developer of the instance's space", Error), new(404, "Not found", Error), new(409, "Operation in progress", Error),
+            new(502, "The broker failed", Error)])
+    {
+        Bearer = true,
+        RequestSchema = CreateRequest,
+        RequestExample = JsonNode.Parse("""{"service_plan_guid":"<plan guid>","parameters":{"size":"large"}}"""),
+    };
+
+    public static ApiDoc UpdatePlan { get; } = new("Make a service plan public or private (admins)", [],
+        [new(201, "Updated", Resource), Unauthenticated, new(403, "Not an admin", Error), new(404, "Not found", Error)])
+    {
+        Bearer = true,
+        RequestSchema = CreateRequest,
+        RequestExample = JsonNode.Parse("""{"public":true}"""),
+    };
+
+    public static ApiDoc CreateBroker { get; } = new("Register a service broker: its catalog is fetched and becomes services and (private) plans", [],
+        [new(201, "Registered", Resource), new(400, "Invalid body or URL, name taken", Error), Unauthenticated, new(403, "Not an admin or the space's developer", Error),
+            new(502, "The broker could not be reached, failed, or its catalog is invalid", Error), new(504, "The broker timed out", Error)])
+    {
+        Bearer = true,
+        RequestSchema = CreateRequest,
+        RequestExample = JsonNode.Parse("""{"name":"my-broker","broker_url":"http://127.0.0.1:9000","auth_username":"user","auth_password":"secret"}"""),
+    };
+
+    public static ApiDoc UpdateBroker { get; } = new("Update a service broker: anything but a new name fetches the catalog again", [],
+        [new(200, "Updated", Resource), new(400, "Invalid body or URL, name taken", Error), Unauthenticated, new(403, "Not allowed", Error), new(404, "Not found (empty body)", null),
+            new(502, "The broker could not be reached, failed, or its catalog is invalid", Error)])
+    {
+        Bearer = true,
+        RequestSchema = CreateRequest,
+        RequestExample = JsonNode.Parse("""{"auth_password":"new-secret"}"""),
+    };
+
+    public static ApiDoc KeyParameters { get; } = new("The parameters the broker holds for a service key", [],
+        [new(200, "The parameters object", null), new(400, "The service does not support fetching them", Error), Unauthenticated, new(404, "Not found", Error)])
+    { Bearer = true };
+
     /// <summary>The seed's request body (POST /v2/service_bindings).</summary>
     public static JsonNode SeedRequest => JsonNode.Parse("""
         {"service_instance_guid":"a0029c76-7017-4a74-94b0-54a04ad94b80","app_guid":"081d55a0-1bfa-4e51-8d08-273f764988db",

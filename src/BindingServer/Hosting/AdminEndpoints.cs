@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BindingServer.CloudFoundry;
+using BindingServer.CloudFoundry.Brokers;
 using BindingServer.Documentation;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Authorization;
@@ -126,9 +127,9 @@ public static class AdminEndpoints
     /// <summary>
     /// Deletes every object of the chosen families in one transaction (watchers see each deletion, revisions keep
     /// rising), then seeds again what a fresh server starts with: the system namespaces and their default service accounts, the default RBAC policy, the default org and space and
-    /// the fake broker's catalog.
+    /// the built-in broker with its catalog.
     /// </summary>
-    private static async Task<IResult> ResetAsync(HttpContext context, ObjectStore store, ResourceCatalog catalog, ResourceRegistry registry, CfStore cf)
+    private static async Task<IResult> ResetAsync(HttpContext context, ObjectStore store, ResourceCatalog catalog, ResourceRegistry registry, BrokerRegistry cf)
     {
         var family = context.Request.Query["family"].ToString();
         var (kubernetes, cloudFoundry) = family switch

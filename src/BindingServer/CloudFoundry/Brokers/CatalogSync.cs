@@ -1,0 +1,211 @@
+using System.Text.Json.Nodes;
+
+namespace BindingServer.CloudFoundry.Brokers;
+
+/// <summary>
+/// Turns a broker's catalog into Cloud Controller's services and plans, as CC's catalog import does on registration and
+/// on every broker update: the catalog is validated as a whole first (all problems listed in one
+/// <c>CF-ServiceBrokerCatalogInvalid</c>), then services and plans are matched by the broker's ids, created or updated,
+/// and those the catalog no longer lists are removed, or only deactivated while instances still use them.
+/// </summary>
+public static class CatalogSync
+{
+    public static CfApiException Invalid(IEnumerable<string> problems) =>
+        new(502, "ServiceBrokerCatalogInvalid", 270012, "Service broker catalog is invalid: \n" + string.Join("\n", problems) + "\n");
+
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+
+    /// <summary>CC's catalog validation: each problem on its own line, under the service (and plan) it belongs to.</summary>
+    public static void Validate(JsonObject catalog)
+    {
+        var problems = new List<string>();
+        if (catalog["services"] is not JsonArray services)
+        {
+            throw Invalid(["Service broker must provide at least one service"]);
+        }
+
+        var serviceIds = new HashSet<string>(StringComparer.Ordinal);
+        var serviceNames = new HashSet<string>(StringComparer.Ordinal);
+        var planIds = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var node in services)
+        {
+            var service = node as JsonObject ?? [];
+            var header = $"Service {Text(service["name"]) ?? ""}";
+            var own = new List<string>();
+            RequireString(service, "id", "Service id", own);
+            RequireString(service, "name", "Service name", own);
+            RequireString(service, "description", "Service description", own);
+            if (service["bindable"] is not JsonValue bindable || !bindable.TryGetValue<bool>(out _))
+            {
+                own.Add("Service \"bindable\" field must be a boolean, but has value " + (service["bindable"]?.ToJsonString() ?? "nil"));
+            }
+
+            if (Text(service["id"]) is { } id && !serviceIds.Add(id))
+            {
+                own.Add("Service ids must be unique");
+            }
+
+            if (Text(service["name"]) is { } name && !serviceNames.Add(name))
+            {
+                own.Add("Service names must be unique within a broker");
+            }
+
+            var planProblems = new List<string>();
+            if (service["plans"] is not JsonArray { Count: > 0 } plans)
+            {
+                own.Add("At least one plan is required");
+            }
+            else
+            {
+                var names = new HashSet<string>(StringComparer.Ordinal);
+                foreach (var planNode in plans)
+                {
+                    var plan = planNode as JsonObject ?? [];
+                    var mine = new List<string>();
+                    RequireString(plan, "id", "Plan id", mine);
+                    RequireString(plan, "name", "Plan name", mine);
+                    RequireString(plan, "description", "Plan description", mine);
+                    if (Text(plan["id"]) is { } planId && !planIds.Add(planId))
+                    {
+                        mine.Add("Plan ids must be unique. Unable to register plan with id '" + planId + "'");
+                    }
+
+                    if (Text(plan["name"]) is { } planName && !names.Add(planName))
+                    {
+                        mine.Add("Plan names must be unique within a service. Service " + Text(service["name"]) + " already has a plan named " + planName);
+                    }
+
+                    if (mine.Count > 0)
+                    {
+                        planProblems.Add($"  Plan {Text(plan["name"]) ?? ""}");
+                        planProblems.AddRange(mine.Select(p => "    " + p));
+                    }
+                }
+            }
+
+            if (own.Count > 0 || planProblems.Count > 0)
+            {
+                problems.Add(header);
+                problems.AddRange(own.Select(p => "  " + p));
+                problems.AddRange(planProblems);
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw Invalid(problems);
+        }
+    }
+
+    private static void RequireString(JsonObject owner, string key, string what, List<string> problems)
+    {
+        if (owner[key] is null)
+        {
+            problems.Add($"{what} is required");
+        }
+        else if (Text(owner[key]) is null)
+        {
+            problems.Add($"{what} must be a string, but has value {owner[key]!.ToJsonString()}");
+        }
+    }
+
+    /// <summary>
+    /// The writes that make the store's services and plans of <paramref name="brokerGuid"/> match the catalog, computed from
+    /// the store as it is (run it inside a commit). New plans are private unless <paramref name="publicPlans"/>; the
+    /// built-in broker's records keep the same guids on every start.
+    /// </summary>
+    public static List<(string Collection, string Guid, JsonObject? Record)> Writes(CfStore store, string brokerGuid, JsonObject catalog, bool publicPlans,
+        bool stableGuids, string now)
+    {
+        var writes = new List<(string, string, JsonObject?)>();
+        var existingServices = store.List(CfStore.Services).Where(s => Text(s["service_broker_guid"]) == brokerGuid).ToList();
+        var existingPlans = store.List(CfStore.ServicePlans);
+        var instances = store.List(CfStore.ServiceInstances);
+        var keptServices = new HashSet<string>(StringComparer.Ordinal);
+        var keptPlans = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var offered in catalog["services"]!.AsArray().Select(s => s!.AsObject()))
+        {
+            var service = existingServices.FirstOrDefault(s => Text(s["unique_id"]) == Text(offered["id"]));
+            var serviceGuid = Text(service?["guid"]) ?? (stableGuids ? CfStore.StableGuid($"services/{Text(offered["name"])}") : System.Guid.NewGuid().ToString());
+            var record = service ?? New(serviceGuid, now);
+            record["label"] = Text(offered["name"]);
+            record["provider"] = "";
+            record["url"] = null;
+            record["description"] = Text(offered["description"]);
+            record["long_description"] = null;
+            record["version"] = null;
+            record["info_url"] = null;
+            record["active"] = true;
+            record["bindable"] = offered["bindable"]?.GetValue<bool>() ?? false;
+            record["unique_id"] = Text(offered["id"]);
+            record["extra"] = offered["metadata"] is JsonObject metadata ? metadata.ToJsonString() : null;
+            record["tags"] = offered["tags"]?.DeepClone() ?? new JsonArray();
+            record["requires"] = offered["requires"]?.DeepClone() ?? new JsonArray();
+            record["documentation_url"] = null;
+            record["service_broker_guid"] = brokerGuid;
+            record["plan_updateable"] = offered["plan_updateable"]?.GetValue<bool>() ?? false;
+            record["bindings_retrievable"] = offered["bindings_retrievable"]?.GetValue<bool>() ?? false;
+            record["instances_retrievable"] = offered["instances_retrievable"]?.GetValue<bool>() ?? false;
+            record["allow_context_updates"] = offered["allow_context_updates"]?.GetValue<bool>() ?? false;
+            writes.Add((CfStore.Services, serviceGuid, record));
+            keptServices.Add(serviceGuid);
+
+            foreach (var offeredPlan in offered["plans"]!.AsArray().Select(p => p!.AsObject()))
+            {
+                var plan = existingPlans.FirstOrDefault(p => Text(p["service_guid"]) == serviceGuid && Text(p["unique_id"]) == Text(offeredPlan["id"]));
+                var planGuid = Text(plan?["guid"]) ??
+                               (stableGuids ? CfStore.StableGuid($"service_plans/{serviceGuid}/{Text(offeredPlan["name"])}") : System.Guid.NewGuid().ToString());
+                var planRecord = plan ?? New(planGuid, now);
+                planRecord["name"] = Text(offeredPlan["name"]);
+                planRecord["free"] = offeredPlan["free"]?.GetValue<bool>() ?? true;
+                planRecord["description"] = Text(offeredPlan["description"]);
+                planRecord["service_guid"] = serviceGuid;
+                planRecord["extra"] = offeredPlan["metadata"] is JsonObject planMetadata ? planMetadata.ToJsonString() : null;
+                planRecord["unique_id"] = Text(offeredPlan["id"]);
+                planRecord["public"] = plan?["public"]?.GetValue<bool>() ?? publicPlans;
+                planRecord["bindable"] = offeredPlan["bindable"]?.DeepClone();
+                planRecord["plan_updateable"] = offeredPlan["plan_updateable"]?.DeepClone();
+                planRecord["active"] = true;
+                planRecord["maintenance_info"] = offeredPlan["maintenance_info"]?.DeepClone() ?? new JsonObject();
+                planRecord["maximum_polling_duration"] = offeredPlan["maximum_polling_duration"]?.DeepClone();
+                writes.Add((CfStore.ServicePlans, planGuid, planRecord));
+                keptPlans.Add(planGuid);
+            }
+        }
+
+        // What the catalog dropped: plans in use are kept inactive (their instances still need them), the rest removed.
+        foreach (var plan in existingPlans.Where(p => existingServices.Any(s => Text(s["guid"]) == Text(p["service_guid"])) && !keptPlans.Contains(Text(p["guid"])!)))
+        {
+            var planGuid = Text(plan["guid"])!;
+            if (instances.Any(i => Text(i["service_plan_guid"]) == planGuid))
+            {
+                plan["active"] = false;
+                keptServices.Add(Text(plan["service_guid"])!);
+                writes.Add((CfStore.ServicePlans, planGuid, plan));
+            }
+            else
+            {
+                writes.Add((CfStore.ServicePlans, planGuid, null));
+                writes.AddRange(store.List(CfStore.ServicePlanVisibilities).Where(v => Text(v["service_plan_guid"]) == planGuid)
+                    .Select(v => (CfStore.ServicePlanVisibilities, Text(v["guid"])!, (JsonObject?)null)));
+            }
+        }
+
+        foreach (var service in existingServices.Where(s => !writes.Any(w => w.Item1 == CfStore.Services && w.Item2 == Text(s["guid"]))))
+        {
+            if (keptServices.Contains(Text(service["guid"])!))
+            {
+                service["active"] = false;
+                writes.Add((CfStore.Services, Text(service["guid"])!, service));
+            }
+            else
+            {
+                writes.Add((CfStore.Services, Text(service["guid"])!, null));
+            }
+        }
+
+        return writes;
+    }
+
+    private static JsonObject New(string guid, string now) => new() { ["guid"] = guid, ["created_at"] = now };
+}
