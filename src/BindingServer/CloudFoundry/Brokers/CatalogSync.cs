@@ -129,7 +129,7 @@ public static class CatalogSync
             var serviceGuid = Text(service?["guid"]) ?? (stableGuids ? CfStore.StableGuid($"services/{Text(offered["name"])}") : System.Guid.NewGuid().ToString());
             var record = service ?? New(serviceGuid, now);
             record["label"] = Text(offered["name"]);
-            record["provider"] = "";
+            record["provider"] = null;
             record["url"] = null;
             record["description"] = Text(offered["description"]);
             record["long_description"] = null;
