@@ -123,6 +123,37 @@ public sealed class HttpsTests(HttpsServer https) : IClassFixture<HttpsServer>
     }
 
     [Fact]
+    public async Task Over_https_cloud_controller_reaches_the_built_in_broker_at_the_servers_own_address()
+    {
+        using var client = https.Client();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("bearer", CloudFoundryTests.AdminToken);
+        var brokers = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/v2/service_brokers"))!["resources"]!.AsArray();
+        Assert.Equal($"https://127.0.0.1:{https.Server.BaseAddress.Port}/_bindingserver/osb",
+            brokers.Single(b => b!["entity"]!["name"]!.GetValue<string>() == "bindingserver")!["entity"]!["broker_url"]!.GetValue<string>());
+
+        // Re-registering fetches the catalog over TLS from the server itself, which trusts its own certificate.
+        var guid = brokers.Single(b => b!["entity"]!["name"]!.GetValue<string>() == "bindingserver")!["metadata"]!["guid"]!.GetValue<string>();
+        using var refreshed = await client.PutAsync($"/v2/service_brokers/{guid}", new StringContent("""{"auth_password":"bindingserver"}"""));
+        Assert.Equal(System.Net.HttpStatusCode.OK, refreshed.StatusCode);
+
+        var plans = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/v2/service_plans?results-per-page=100"))!["resources"]!.AsArray();
+        var small = plans.First(p => p!["entity"]!["name"]!.GetValue<string>() == "small")!["metadata"]!["guid"]!.GetValue<string>();
+        var spaces = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync("/v2/spaces"))!["resources"]!.AsArray();
+        var space = spaces[0]!["metadata"]!["guid"]!.GetValue<string>();
+        using var app = await client.PostAsync("/v2/apps", new StringContent($$"""{"name":"tls-app","space_guid":"{{space}}"}"""));
+        using var instance = await client.PostAsync("/v2/service_instances", new StringContent($$"""{"name":"tls-db","space_guid":"{{space}}","service_plan_guid":"{{small}}"}"""));
+        Assert.Equal(System.Net.HttpStatusCode.Created, instance.StatusCode);
+        string Guid(string json) => System.Text.Json.Nodes.JsonNode.Parse(json)!["metadata"]!["guid"]!.GetValue<string>();
+        var instanceGuid = Guid(await instance.Content.ReadAsStringAsync());
+        using var bound = await client.PostAsync("/v2/service_bindings",
+            new StringContent($$"""{"app_guid":"{{Guid(await app.Content.ReadAsStringAsync())}}","service_instance_guid":"{{instanceGuid}}"}"""));
+
+        var body = await bound.Content.ReadAsStringAsync();
+        Assert.True(bound.StatusCode == System.Net.HttpStatusCode.Created, body);
+        Assert.Equal($"fake://{instanceGuid}", System.Text.Json.Nodes.JsonNode.Parse(body)!["entity"]!["credentials"]!["uri"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Kubectl_refuses_a_server_its_kubeconfig_does_not_trust()
     {
         // The same kubeconfig naming another CA (one made here): verification is really on, not skipped.

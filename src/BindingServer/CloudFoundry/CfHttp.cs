@@ -18,7 +18,7 @@ public sealed class CloudFoundryOptions
     public double AsyncOperationSeconds { get; set; } = 1;
 
     /// <summary>CC's <c>broker_client_timeout_seconds</c> (60 there): how long a broker has to answer one request.</summary>
-    public double BrokerClientTimeoutSeconds { get; set; } = 30;
+    public double BrokerClientTimeoutSeconds { get; set; } = 10;
 
     /// <summary>CC's <c>broker_client_default_async_poll_interval_seconds</c> (60 there), short so tests finish fast.</summary>
     public double BrokerPollIntervalSeconds { get; set; } = 0.2;
