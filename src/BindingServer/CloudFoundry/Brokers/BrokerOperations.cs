@@ -22,6 +22,10 @@ public sealed record BrokerTarget(JsonObject Broker, JsonObject Service, JsonObj
         return broker is null ? null : new BrokerTarget(broker, service, plan, instance);
     }
 
+    /// <summary>The target of the instance a binding or key names, if that instance exists and is managed.</summary>
+    public static BrokerTarget? OfInstance(CfStore store, string instanceGuid) =>
+        store.Get(CfStore.ServiceInstances, instanceGuid) is { } instance ? Of(store, instance) : null;
+
     public bool Requires(string requirement) => Service["requires"] is JsonArray requires && requires.Any(r => r?.GetValue<string>() == requirement);
 }
 
@@ -295,6 +299,19 @@ public sealed class BrokerOperations(BrokerClient client, CfStore store, ILogger
     {
         var answer = await client.SendAsync(target.Broker, HttpMethod.Get, BindingPath(target, bindingGuid), null, caller);
         return answer.Status == 200 ? ObjectBody(answer) : throw BrokerErrors.Unexpected(answer);
+    }
+
+    /// <summary>The parameters the broker holds for a binding or key: only that object of its answer is shown.</summary>
+    public async Task<JsonObject> FetchParametersAsync(BrokerTarget target, string bindingGuid, BrokerCaller caller)
+    {
+        var answer = await client.SendAsync(target.Broker, HttpMethod.Get, BindingPath(target, bindingGuid), null, caller);
+        var body = answer.Status == 200 ? ObjectBody(answer) : throw BrokerErrors.Unexpected(answer);
+        return body["parameters"] switch
+        {
+            null => [],
+            JsonObject parameters => parameters,
+            _ => throw BrokerErrors.Malformed(answer, "expected parameters to be a JSON object"),
+        };
     }
 
     public Task<BrokerOperationState?> InstanceOperationAsync(BrokerTarget target, string? operation) =>

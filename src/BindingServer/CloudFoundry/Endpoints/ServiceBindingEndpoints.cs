@@ -328,8 +328,7 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
     {
         var user = access.Reader(context);
         var binding = VisibleBinding(user, guid);
-        var instance = store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid")!);
-        var target = instance is null ? null : BrokerTarget.Of(store, instance);
+        var target = BrokerTarget.OfInstance(store, Text(binding, "service_instance_guid")!);
         if (target?.Service["bindings_retrievable"]?.GetValue<bool>() != true)
         {
             throw CfApiException.ParametersNotSupported();
@@ -338,16 +337,9 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
         if (binding["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
         {
             var app = store.Get(CfStore.Apps, Text(binding, "app_guid")!);
-            throw CfApiException.BindingOperationInProgress(app is null ? "" : Text(app, "name")!, Text(instance!, "name")!);
+            throw CfApiException.BindingOperationInProgress(app is null ? "" : Text(app, "name")!, Text(target.Instance, "name")!);
         }
 
-        var fetched = await broker.FetchBindingAsync(target, guid, BrokerCaller.Of(context, user));
-        var parameters = fetched["parameters"] ?? new JsonObject();
-        if (parameters is not JsonObject)
-        {
-            throw new CfApiException(502, "ServiceBrokerResponseMalformed", 10001, "The service broker returned an invalid response: expected parameters to be a JSON object");
-        }
-
-        await CfHttp.WriteAsync(context, 200, parameters.DeepClone());
+        await CfHttp.WriteAsync(context, 200, await broker.FetchParametersAsync(target, guid, BrokerCaller.Of(context, user)));
     }
 }

@@ -146,14 +146,12 @@ public sealed class ServiceKeyEndpoints(CfStore store, CfPresenters present, CfA
     {
         var user = access.Reader(context);
         var key = VisibleKey(user, guid);
-        var instance = store.Get(CfStore.ServiceInstances, Text(key, "service_instance_guid")!);
-        var target = instance is null ? null : BrokerTarget.Of(store, instance);
+        var target = BrokerTarget.OfInstance(store, Text(key, "service_instance_guid")!);
         if (target?.Service["bindings_retrievable"]?.GetValue<bool>() != true)
         {
             throw NotSupported("This service does not support fetching service key parameters.");
         }
 
-        var fetched = await broker.FetchBindingAsync(target, guid, BrokerCaller.Of(context, user));
-        await CfHttp.WriteAsync(context, 200, (fetched["parameters"] as JsonObject)?.DeepClone() ?? new JsonObject());
+        await CfHttp.WriteAsync(context, 200, await broker.FetchParametersAsync(target, guid, BrokerCaller.Of(context, user)));
     }
 }
