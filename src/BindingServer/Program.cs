@@ -115,7 +115,11 @@ if (seedPaths.Count > 0 && !await SeedFiles.LoadAsync(seedPaths, app.Services.Ge
 
 await ClusterRoleAggregation.SyncAsync(app.Services.GetRequiredService<ObjectStore>(), app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
 
-app.UseSerilogRequestLogging();
+if (serverOptions.LogRequests)
+{
+    app.UseSerilogRequestLogging();
+}
+
 app.UseMiddleware<RequestJournal.Middleware>();
 app.UseMiddleware<FaultInjection.Middleware>();
 app.UseMiddleware<KubernetesErrorMiddleware>();

@@ -12,30 +12,42 @@ public sealed class RequestJournal
 {
     public const int Capacity = 10_000;
 
-    private readonly ConcurrentQueue<JsonObject> _entries = new();
+    /// <summary>One request as recorded: kept as plain fields and turned into JSON only when the journal is read.</summary>
+    private readonly record struct Entry(DateTimeOffset Time, string Method, string? Path, string Query, int Status, string? BodyDigest);
+
+    private readonly ConcurrentQueue<Entry> _entries = new();
+    private int _count;
 
     public static bool Records(PathString path) =>
         !path.StartsWithSegments("/_bindingserver", StringComparison.Ordinal) && !path.StartsWithSegments("/swagger", StringComparison.Ordinal);
 
     public void Add(HttpContext context, string? bodyDigest, DateTimeOffset started)
     {
-        _entries.Enqueue(new JsonObject
+        _entries.Enqueue(new Entry(started, context.Request.Method, context.Request.Path.Value, context.Request.QueryString.Value ?? "",
+            context.Response.StatusCode, bodyDigest));
+        if (Interlocked.Increment(ref _count) > Capacity && _entries.TryDequeue(out _))
         {
-            ["time"] = started.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
-            ["method"] = context.Request.Method,
-            ["path"] = context.Request.Path.Value,
-            ["query"] = context.Request.QueryString.Value ?? "",
-            ["status"] = context.Response.StatusCode,
-            ["bodySha256"] = bodyDigest,
-        });
-        while (_entries.Count > Capacity && _entries.TryDequeue(out _))
-        {
+            Interlocked.Decrement(ref _count);
         }
     }
 
-    public JsonArray Entries() => new(_entries.Select(e => (JsonNode)e.DeepClone()).ToArray());
+    public JsonArray Entries() => new(_entries.Select(e => (JsonNode)new JsonObject
+    {
+        ["time"] = e.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+        ["method"] = e.Method,
+        ["path"] = e.Path,
+        ["query"] = e.Query,
+        ["status"] = e.Status,
+        ["bodySha256"] = e.BodyDigest,
+    }).ToArray());
 
-    public void Clear() => _entries.Clear();
+    public void Clear()
+    {
+        while (_entries.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref _count);
+        }
+    }
 
     /// <summary>Journals every request; the body is read once for its digest and rewound for the endpoint.</summary>
     public sealed class Middleware(RequestDelegate next, RequestJournal journal, TimeProvider clock)

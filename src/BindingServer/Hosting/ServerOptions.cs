@@ -23,4 +23,10 @@ public sealed class ServerOptions
     /// container reached by its service name, say); <c>--Server:HostNames:0=name</c>.
     /// </summary>
     public List<string> HostNames { get; set; } = [];
+
+    /// <summary>
+    /// Log one line per request at Information. Off by default: on the hot path it costs a third of the throughput;
+    /// warnings and errors are logged either way, and the request journal records every request for tests.
+    /// </summary>
+    public bool LogRequests { get; set; }
 }

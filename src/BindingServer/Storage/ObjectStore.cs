@@ -6,66 +6,16 @@ using Microsoft.Extensions.Options;
 
 namespace BindingServer.Storage;
 
-public sealed record StoredEntry(string Key, long Revision, byte[] Body);
-
-public enum ChangeType
-{
-    Added,
-    Modified,
-    Deleted,
-}
-
-/// <summary>A committed change; <c>Previous</c> is the body it replaced, when known (live changes carry it).</summary>
-public sealed record StoreChange(long Revision, ChangeType Type, string Key, byte[] Body, byte[]? Previous = null);
-
-/// <summary>What a read-modify-write decided to do with the object under its key.</summary>
-public abstract record Mutation
-{
-    public static readonly Mutation None = new NoChange();
-
-    public sealed record NoChange : Mutation;
-
-    public sealed record Put(byte[] Body) : Mutation;
-
-    public sealed record Delete(byte[] FinalBody) : Mutation;
-}
-
-/// <summary>Decides a write given the current entry (null when absent) and the revision the write will take.</summary>
-public delegate Mutation Decide(StoredEntry? current, long nextRevision);
-
-/// <summary>An immutable view of every object at one revision; lists and gets read it without locks.</summary>
-public sealed class Snapshot(long revision, ImmutableDictionary<string, ImmutableSortedDictionary<string, StoredEntry>> byResource)
-{
-    public long Revision { get; } = revision;
-
-    public StoredEntry? Get(string resourcePrefix, string key) =>
-        byResource.TryGetValue(resourcePrefix, out var objects) && objects.TryGetValue(key, out var entry) ? entry : null;
-
-    /// <summary>Objects of one resource whose key starts with <paramref name="keyPrefix"/>, in key order.</summary>
-    public IEnumerable<StoredEntry> List(string resourcePrefix, string keyPrefix) =>
-        byResource.TryGetValue(resourcePrefix, out var objects)
-            ? objects.Values.Where(e => e.Key.StartsWith(keyPrefix, StringComparison.Ordinal))
-            : [];
-
-    /// <summary>Every object of one resource: the same instance until one of them changes, so an index built from it can be reused.</summary>
-    public IReadOnlyDictionary<string, StoredEntry>? Objects(string resourcePrefix) => byResource.GetValueOrDefault(resourcePrefix);
-
-    internal Snapshot With(string resourcePrefix, string key, StoredEntry? entry, long revision)
-    {
-        var objects = byResource.GetValueOrDefault(resourcePrefix) ?? ImmutableSortedDictionary.Create<string, StoredEntry>(StringComparer.Ordinal);
-        objects = entry is null ? objects.Remove(key) : objects.SetItem(key, entry);
-        return new Snapshot(revision, byResource.SetItem(resourcePrefix, objects));
-    }
-}
-
 /// <summary>
-/// The revisioned object store. One writer at a time (a process-wide lock) stamps each committed write with the
-/// next global revision, writes the object row and its change-log row in one transaction, then publishes the
-/// new snapshot and the change to watchers. Reads of the current state never touch SQLite.
+/// The revisioned object store. One writer stamps each write with the next global revision; the writes that queue up
+/// while a commit runs are committed together in one transaction (group commit), then the new snapshot and the changes
+/// are published to watchers in revision order. Reads of the current state never touch SQLite.
 /// </summary>
-public sealed class ObjectStore : IAsyncDisposable
+public sealed partial class ObjectStore : IAsyncDisposable
 {
     private readonly SemaphoreSlim _lock = new(1, 1);
+    private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
     private readonly SqliteConnection _connection;
     private readonly DbContextOptions<StoreDbContext> _dbOptions;
     private readonly StoreOptions _options;
@@ -85,6 +35,7 @@ public sealed class ObjectStore : IAsyncDisposable
         _dbOptions = new DbContextOptionsBuilder<StoreDbContext>().UseSqlite(_connection).UseModel(CompiledModel.StoreDbContextModel.Instance).Options;
         StoreSchema.Ensure(_connection, NewContext);
         Load();
+        _writer = Task.Run(WriteLoopAsync);
     }
 
     private static string ConnectionString(StoreOptions options)
@@ -146,115 +97,174 @@ public sealed class ObjectStore : IAsyncDisposable
     public long CompactedRevision => Volatile.Read(ref _compacted);
 
     /// <summary>
-    /// Atomic read-modify-write of one key. <paramref name="decide"/> runs under the write lock against the
-    /// latest committed state; what it returns is committed in one transaction (or only computed, for dry runs).
+    /// Atomic read-modify-write of one key. <paramref name="decide"/> runs on the writer against the latest state
+    /// (including the writes batched before it); what it returns is committed with its batch (or only computed, for dry runs).
     /// </summary>
     public async Task<StoreChange?> MutateAsync(string key, Decide decide, bool dryRun, CancellationToken cancellationToken)
     {
         var resource = _resourceOfKey(key);
-        await _lock.WaitAsync(cancellationToken);
-        try
+        if (dryRun)
         {
-            var snapshot = _snapshot;
+            await _lock.WaitAsync(cancellationToken);
+            try
+            {
+                var snapshot = _snapshot;
+                return Change(key, snapshot.Get(resource, key), decide(snapshot.Get(resource, key), snapshot.Revision + 1), snapshot.Revision + 1);
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+
+        var changes = await EnqueueAsync(snapshot =>
+        {
             var current = snapshot.Get(resource, key);
-            var revision = snapshot.Revision + 1;
-            var mutation = decide(current, revision);
-            StoreChange change;
-            switch (mutation)
-            {
-                case Mutation.Put put:
-                    change = new StoreChange(revision, current is null ? ChangeType.Added : ChangeType.Modified, key, put.Body, current?.Body);
-                    break;
-                case Mutation.Delete delete when current is not null:
-                    change = new StoreChange(revision, ChangeType.Deleted, key, delete.FinalBody, current.Body);
-                    break;
-                default:
-                    return null;
-            }
+            return [(key, decide(current, snapshot.Revision + 1))];
+        }, cancellationToken);
+        return changes.Count == 0 ? null : changes[0];
+    }
 
-            if (dryRun)
-            {
-                return change;
-            }
+    private static StoreChange? Change(string key, StoredEntry? current, Mutation mutation, long revision) => mutation switch
+    {
+        Mutation.Put put => new StoreChange(revision, current is null ? ChangeType.Added : ChangeType.Modified, key, put.Body, current?.Body),
+        Mutation.Delete delete when current is not null => new StoreChange(revision, ChangeType.Deleted, key, delete.FinalBody, current.Body),
+        _ => null,
+    };
 
-            await PersistAsync([change], cancellationToken);
-            var entry = change.Type == ChangeType.Deleted ? null : new StoredEntry(key, revision, change.Body);
-            Volatile.Write(ref _snapshot, snapshot.With(resource, key, entry, revision));
-            Publish(change);
-            if (revision % 1000 == 0)
-            {
-                await CompactLockedAsync(revision - _options.RetainedRevisions, CancellationToken.None);
-            }
+    /// <summary>
+    /// Atomic read-modify-write of several keys: <paramref name="decide"/> runs on the writer against the latest state
+    /// and names what to write; all of it commits in one transaction, each change with the next revision, or nothing does.
+    /// </summary>
+    public Task<IReadOnlyList<StoreChange>> MutateManyAsync(Func<Snapshot, IReadOnlyList<(string Key, Mutation Mutation)>> decide,
+        CancellationToken cancellationToken) => EnqueueAsync(decide, cancellationToken);
 
-            return change;
-        }
-        finally
-        {
-            _lock.Release();
-        }
+    /// <summary>A write waiting for the writer: what it decides, and who waits for its changes.</summary>
+    private sealed class PendingWrite(Func<Snapshot, IReadOnlyList<(string Key, Mutation Mutation)>> decide, CancellationToken cancellation)
+    {
+        public Func<Snapshot, IReadOnlyList<(string Key, Mutation Mutation)>> Decide { get; } = decide;
+        public CancellationToken Cancellation { get; } = cancellation;
+        public TaskCompletionSource<IReadOnlyList<StoreChange>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private Task<IReadOnlyList<StoreChange>> EnqueueAsync(Func<Snapshot, IReadOnlyList<(string Key, Mutation Mutation)>> decide, CancellationToken cancellationToken)
+    {
+        var write = new PendingWrite(decide, cancellationToken);
+        ObjectDisposedException.ThrowIf(!_queue.Writer.TryWrite(write), this);
+        return write.Done.Task;
     }
 
     /// <summary>
-    /// Atomic read-modify-write of several keys: <paramref name="decide"/> runs under the write lock against the
-    /// latest committed state and names what to write; all of it commits in one transaction, each change with the
-    /// next revision, or nothing does.
+    /// Group commit: the writer takes every write queued meanwhile (up to <see cref="MaxBatch"/>), decides each in order
+    /// against the state the ones before it leave, commits them in one SQLite transaction, then publishes the new
+    /// snapshot and every change in revision order and acknowledges each write. A write whose decision throws fails
+    /// alone; a failed commit fails only the writes of its batch.
     /// </summary>
-    public async Task<IReadOnlyList<StoreChange>> MutateManyAsync(Func<Snapshot, IReadOnlyList<(string Key, Mutation Mutation)>> decide,
-        CancellationToken cancellationToken)
+    private async Task WriteLoopAsync()
     {
-        await _lock.WaitAsync(cancellationToken);
-        try
+        var batch = new List<PendingWrite>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
         {
-            var snapshot = _snapshot;
-            var next = snapshot;
-            var changes = new List<StoreChange>();
-            foreach (var (key, mutation) in decide(snapshot))
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write))
             {
-                var resource = _resourceOfKey(key);
-                var current = next.Get(resource, key);
-                var revision = next.Revision + 1;
-                StoreChange? change = mutation switch
+                batch.Add(write);
+            }
+
+            await _lock.WaitAsync();
+            try
+            {
+                await CommitBatchAsync(batch);
+            }
+            finally
+            {
+                _lock.Release();
+            }
+        }
+    }
+
+    private const int MaxBatch = 256;
+
+    private async Task CommitBatchAsync(List<PendingWrite> batch)
+    {
+        var start = _snapshot;
+        var working = start;
+        var decided = new List<(PendingWrite Write, List<StoreChange> Changes)>(batch.Count);
+        var all = new List<StoreChange>();
+        foreach (var write in batch)
+        {
+            if (write.Cancellation.IsCancellationRequested)
+            {
+                write.Done.TrySetCanceled(write.Cancellation);
+                continue;
+            }
+
+            try
+            {
+                var next = working;
+                var changes = new List<StoreChange>();
+                foreach (var (key, mutation) in write.Decide(working))
                 {
-                    Mutation.Put put => new StoreChange(revision, current is null ? ChangeType.Added : ChangeType.Modified, key, put.Body, current?.Body),
-                    Mutation.Delete delete when current is not null => new StoreChange(revision, ChangeType.Deleted, key, delete.FinalBody, current.Body),
-                    _ => null,
-                };
-                if (change is null)
-                {
-                    continue;
+                    var resource = _resourceOfKey(key);
+                    if (Change(key, next.Get(resource, key), mutation, next.Revision + 1) is not { } change)
+                    {
+                        continue;
+                    }
+
+                    changes.Add(change);
+                    next = next.With(resource, key, change.Type == ChangeType.Deleted ? null : new StoredEntry(key, change.Revision, change.Body), change.Revision);
                 }
 
-                changes.Add(change);
-                next = next.With(resource, key, change.Type == ChangeType.Deleted ? null : new StoredEntry(key, revision, change.Body), revision);
+                working = next;
+                decided.Add((write, changes));
+                all.AddRange(changes);
             }
-
-            if (changes.Count == 0)
+#pragma warning disable CA1031 // The decision's error (a conflict, a validation) belongs to its caller, not to the batch.
+            catch (Exception error)
+#pragma warning restore CA1031
             {
-                return changes;
+                write.Done.TrySetException(error);
+            }
+        }
+
+        if (all.Count > 0)
+        {
+            try
+            {
+                await PersistAsync(all, CancellationToken.None);
+            }
+#pragma warning disable CA1031 // Every write of the batch is told why it was not committed.
+            catch (Exception error)
+#pragma warning restore CA1031
+            {
+                foreach (var (write, _) in decided)
+                {
+                    write.Done.TrySetException(error);
+                }
+
+                return;
             }
 
-            await PersistAsync(changes, cancellationToken);
-            Volatile.Write(ref _snapshot, next);
-            foreach (var change in changes)
+            Volatile.Write(ref _snapshot, working);
+            foreach (var change in all)
             {
                 Publish(change);
             }
 
-            if (snapshot.Revision / 1000 != next.Revision / 1000)
+            if (start.Revision / 1000 != working.Revision / 1000)
             {
-                await CompactLockedAsync(next.Revision - _options.RetainedRevisions, CancellationToken.None);
+                await CompactLockedAsync(working.Revision - _options.RetainedRevisions, CancellationToken.None);
             }
-
-            return changes;
         }
-        finally
+
+        foreach (var (write, changes) in decided)
         {
-            _lock.Release();
+            write.Done.TrySetResult(changes);
         }
     }
 
     /// <summary>
-    /// Commits one change: the object row, the change-log row and the revision counter in one transaction.
+    /// Commits a batch of changes: for each, the object row and the change-log row, then the revision counter, in one transaction.
     /// This is the hot path of every write, so it uses prepared SQL on the store's connection rather than EF change tracking.
     /// </summary>
     private async Task PersistAsync(IReadOnlyList<StoreChange> changes, CancellationToken cancellationToken)
@@ -274,7 +284,10 @@ public sealed class ObjectStore : IAsyncDisposable
             }
 
             await statements.AppendChange.ExecuteNonQueryAsync(cancellationToken);
-            await statements.SetRevision.ExecuteNonQueryAsync(cancellationToken);
+            if (ReferenceEquals(change, changes[^1]))
+            {
+                await statements.SetRevision.ExecuteNonQueryAsync(cancellationToken);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -329,146 +342,10 @@ public sealed class ObjectStore : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Starts following changes after <paramref name="afterRevision"/>: returns the logged changes already
-    /// committed and a channel for the rest, with no gap and no overlap between them.
-    /// Null when that revision has been compacted away.
-    /// </summary>
-    public async Task<WatchFeed?> FollowAsync(long afterRevision, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            if (afterRevision < _compacted)
-            {
-                return null;
-            }
-
-            await using var db = NewContext();
-            var backlog = await db.Changes.AsNoTracking().Where(c => c.Revision > afterRevision).OrderBy(c => c.Revision)
-                .Select(c => new { c.Revision, c.Type, c.Key, c.Body })
-                .ToListAsync(cancellationToken);
-            return Subscribe(_snapshot, backlog.Select(c => new StoreChange(c.Revision, Enum.Parse<ChangeType>(c.Type), c.Key, c.Body)).ToList());
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    /// <summary>Starts following changes after the current snapshot, which is returned for the initial state.</summary>
-    public async Task<WatchFeed> FollowFromNowAsync(CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            return Subscribe(_snapshot, []);
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    private WatchFeed Subscribe(Snapshot snapshot, IReadOnlyList<StoreChange> backlog)
-    {
-        var channel = Channel.CreateUnbounded<StoreChange>(new UnboundedChannelOptions { SingleReader = true });
-        lock (_watchers)
-        {
-            _watchers.Add(channel);
-        }
-
-        return new WatchFeed(snapshot, backlog, channel.Reader, () =>
-        {
-            lock (_watchers)
-            {
-                _watchers.Remove(channel);
-            }
-        });
-    }
-
-    /// <summary>
-    /// The objects of one resource as they were at <paramref name="revision"/>, rebuilt from the change log
-    /// (for continue tokens and exact-revision lists). Null when that revision has been compacted away.
-    /// </summary>
-    public async Task<IReadOnlyList<StoredEntry>?> ListAtAsync(string resourcePrefix, long revision, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            if (revision < _compacted)
-            {
-                return null;
-            }
-
-            var current = _snapshot;
-            if (revision >= current.Revision)
-            {
-                return current.List(resourcePrefix, resourcePrefix).ToList();
-            }
-
-            await using var db = NewContext();
-            var changedSince = await db.Changes.AsNoTracking()
-                .Where(c => c.Revision > revision && c.Key.StartsWith(resourcePrefix))
-                .Select(c => c.Key).Distinct().ToListAsync(cancellationToken);
-            var changed = changedSince.ToHashSet(StringComparer.Ordinal);
-            var result = current.List(resourcePrefix, resourcePrefix).Where(e => !changed.Contains(e.Key)).ToList();
-            foreach (var key in changed)
-            {
-                var before = await db.Changes.AsNoTracking().Where(c => c.Key == key && c.Revision <= revision)
-                    .OrderByDescending(c => c.Revision).FirstOrDefaultAsync(cancellationToken);
-                if (before is not null && before.Type != nameof(ChangeType.Deleted))
-                {
-                    result.Add(new StoredEntry(key, before.Revision, before.Body));
-                }
-            }
-
-            result.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
-            return result;
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    /// <summary>
-    /// Drops change-log history up to <paramref name="revision"/>, keeping the latest change of each live key
-    /// so that lists at later revisions can still be rebuilt (etcd's compaction rule).
-    /// </summary>
-    public async Task CompactAsync(long revision, CancellationToken cancellationToken)
-    {
-        await _lock.WaitAsync(cancellationToken);
-        try
-        {
-            await CompactLockedAsync(revision, cancellationToken);
-        }
-        finally
-        {
-            _lock.Release();
-        }
-    }
-
-    private async Task CompactLockedAsync(long revision, CancellationToken cancellationToken)
-    {
-        revision = Math.Min(revision, _snapshot.Revision);
-        if (revision <= _compacted)
-        {
-            return;
-        }
-
-        await using var db = NewContext();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlAsync(
-            $"DELETE FROM changes WHERE revision <= {revision} AND (type = 'Deleted' OR revision NOT IN (SELECT MAX(revision) FROM changes WHERE revision <= {revision} GROUP BY key))",
-            cancellationToken);
-        await db.Revisions.Where(r => r.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(r => r.Compacted, revision), cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        Volatile.Write(ref _compacted, revision);
-    }
-
     public async ValueTask DisposeAsync()
     {
+        _queue.Writer.TryComplete();
+        await _writer;
         lock (_watchers)
         {
             foreach (var watcher in _watchers)
@@ -482,22 +359,3 @@ public sealed class ObjectStore : IAsyncDisposable
     }
 }
 
-/// <summary>A watch's view of the store: the state it started from, the logged backlog, then live changes.</summary>
-public sealed class WatchFeed(Snapshot start, IReadOnlyList<StoreChange> backlog, ChannelReader<StoreChange> live, Action unsubscribe) : IDisposable
-{
-    public Snapshot Start { get; } = start;
-    public IReadOnlyList<StoreChange> Backlog { get; } = backlog;
-    public ChannelReader<StoreChange> Live { get; } = live;
-
-    public void Dispose() => unsubscribe();
-}
-
-/// <summary>Maps a storage key to the key prefix of its resource (<c>/group/plural/</c>).</summary>
-public sealed class StoreKeyResolver(IEnumerable<string> resourcePrefixes)
-{
-    private readonly string[] _prefixes = resourcePrefixes.OrderByDescending(p => p.Length).ToArray();
-
-    public string ResourcePrefixOf(string key) =>
-        _prefixes.FirstOrDefault(p => key.StartsWith(p, StringComparison.Ordinal))
-        ?? throw new InvalidOperationException($"no resource is registered for key {key}");
-}

@@ -115,6 +115,60 @@ public sealed class ObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_writes_commit_in_batches_yet_each_has_its_revision_and_watchers_see_them_in_order()
+    {
+        await using var store = Open();
+        var start = store.Current.Revision;
+        using var feed = await store.FollowFromNowAsync(CancellationToken.None);
+
+        // The first write is queued first and holds the writer while it decides, so the 100 queued behind it commit as batches.
+        var gate = new TaskCompletionSource();
+        var first = store.MutateAsync(Prefix + "first", (_, _) =>
+        {
+            gate.Task.Wait();
+            return new Mutation.Put(Body("{}"));
+        }, false, CancellationToken.None);
+        var rest = Enumerable.Range(0, 100).Select(i => PutAsync(store, $"k{i}", "{}")).ToList();
+        gate.SetResult();
+        var changes = (await Task.WhenAll(rest.Prepend(first))).Select(c => c!).ToList();
+
+        Assert.Equal(Enumerable.Range(1, 101).Select(i => start + i), changes.Select(c => c.Revision).Order());
+        Assert.Equal(start + 101, store.Current.Revision);
+        var published = new List<long>();
+        while (published.Count < 101 && await feed.Live.WaitToReadAsync())
+        {
+            while (feed.Live.TryRead(out var change))
+            {
+                published.Add(change.Revision);
+            }
+        }
+
+        Assert.Equal(Enumerable.Range(1, 101).Select(i => start + i), published);
+    }
+
+    [Fact]
+    public async Task In_a_batch_a_write_whose_decision_throws_fails_alone()
+    {
+        await using var store = Open(inMemory: true);
+        var gate = new TaskCompletionSource();
+        var holder = store.MutateAsync(Prefix + "holder", (_, _) =>
+        {
+            gate.Task.Wait();
+            return new Mutation.Put(Body("{}"));
+        }, false, CancellationToken.None);
+        var good = PutAsync(store, "good", "{}");
+        var bad = store.MutateAsync(Prefix + "bad", (_, _) => throw new InvalidOperationException("refused"), false, CancellationToken.None);
+        var after = PutAsync(store, "after", "{}");
+        gate.SetResult();
+
+        await holder;
+        Assert.NotNull(await good);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => bad);
+        Assert.Equal((await good)!.Revision + 1, (await after)!.Revision);
+        Assert.Null(store.Current.Get(Prefix, Prefix + "bad"));
+    }
+
+    [Fact]
     public async Task State_and_revision_survive_a_restart_of_a_file_store()
     {
         long revision;

@@ -1,0 +1,147 @@
+using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
+
+namespace BindingServer.Storage;
+
+/// <summary>The store's history: following changes from a revision, lists at past revisions, and compaction.</summary>
+public sealed partial class ObjectStore
+{
+    /// <summary>
+    /// Starts following changes after <paramref name="afterRevision"/>: returns the logged changes already
+    /// committed and a channel for the rest, with no gap and no overlap between them.
+    /// Null when that revision has been compacted away.
+    /// </summary>
+    public async Task<WatchFeed?> FollowAsync(long afterRevision, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (afterRevision < _compacted)
+            {
+                return null;
+            }
+
+            await using var db = NewContext();
+            var backlog = await db.Changes.AsNoTracking().Where(c => c.Revision > afterRevision).OrderBy(c => c.Revision)
+                .Select(c => new { c.Revision, c.Type, c.Key, c.Body })
+                .ToListAsync(cancellationToken);
+            return Subscribe(_snapshot, backlog.Select(c => new StoreChange(c.Revision, Enum.Parse<ChangeType>(c.Type), c.Key, c.Body)).ToList());
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>Starts following changes after the current snapshot, which is returned for the initial state.</summary>
+    public async Task<WatchFeed> FollowFromNowAsync(CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            return Subscribe(_snapshot, []);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private WatchFeed Subscribe(Snapshot snapshot, IReadOnlyList<StoreChange> backlog)
+    {
+        var channel = Channel.CreateUnbounded<StoreChange>(new UnboundedChannelOptions { SingleReader = true });
+        lock (_watchers)
+        {
+            _watchers.Add(channel);
+        }
+
+        return new WatchFeed(snapshot, backlog, channel.Reader, () =>
+        {
+            lock (_watchers)
+            {
+                _watchers.Remove(channel);
+            }
+        });
+    }
+
+    /// <summary>
+    /// The objects of one resource as they were at <paramref name="revision"/>, rebuilt from the change log
+    /// (for continue tokens and exact-revision lists). Null when that revision has been compacted away.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredEntry>?> ListAtAsync(string resourcePrefix, long revision, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            if (revision < _compacted)
+            {
+                return null;
+            }
+
+            var current = _snapshot;
+            if (revision >= current.Revision)
+            {
+                return current.List(resourcePrefix, resourcePrefix).ToList();
+            }
+
+            await using var db = NewContext();
+            var changedSince = await db.Changes.AsNoTracking()
+                .Where(c => c.Revision > revision && c.Key.StartsWith(resourcePrefix))
+                .Select(c => c.Key).Distinct().ToListAsync(cancellationToken);
+            var changed = changedSince.ToHashSet(StringComparer.Ordinal);
+            var result = current.List(resourcePrefix, resourcePrefix).Where(e => !changed.Contains(e.Key)).ToList();
+            foreach (var key in changed)
+            {
+                var before = await db.Changes.AsNoTracking().Where(c => c.Key == key && c.Revision <= revision)
+                    .OrderByDescending(c => c.Revision).FirstOrDefaultAsync(cancellationToken);
+                if (before is not null && before.Type != nameof(ChangeType.Deleted))
+                {
+                    result.Add(new StoredEntry(key, before.Revision, before.Body));
+                }
+            }
+
+            result.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+            return result;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Drops change-log history up to <paramref name="revision"/>, keeping the latest change of each live key
+    /// so that lists at later revisions can still be rebuilt (etcd's compaction rule).
+    /// </summary>
+    public async Task CompactAsync(long revision, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken);
+        try
+        {
+            await CompactLockedAsync(revision, cancellationToken);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
+    private async Task CompactLockedAsync(long revision, CancellationToken cancellationToken)
+    {
+        revision = Math.Min(revision, _snapshot.Revision);
+        if (revision <= _compacted)
+        {
+            return;
+        }
+
+        await using var db = NewContext();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlAsync(
+            $"DELETE FROM changes WHERE revision <= {revision} AND (type = 'Deleted' OR revision NOT IN (SELECT MAX(revision) FROM changes WHERE revision <= {revision} GROUP BY key))",
+            cancellationToken);
+        await db.Revisions.Where(r => r.Id == 1).ExecuteUpdateAsync(s => s.SetProperty(r => r.Compacted, revision), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        Volatile.Write(ref _compacted, revision);
+    }
+
+}

@@ -1,0 +1,76 @@
+using System.Collections.Immutable;
+using System.Threading.Channels;
+
+namespace BindingServer.Storage;
+
+public sealed record StoredEntry(string Key, long Revision, byte[] Body);
+
+public enum ChangeType
+{
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// <summary>A committed change; <c>Previous</c> is the body it replaced, when known (live changes carry it).</summary>
+public sealed record StoreChange(long Revision, ChangeType Type, string Key, byte[] Body, byte[]? Previous = null);
+
+/// <summary>What a read-modify-write decided to do with the object under its key.</summary>
+public abstract record Mutation
+{
+    public static readonly Mutation None = new NoChange();
+
+    public sealed record NoChange : Mutation;
+
+    public sealed record Put(byte[] Body) : Mutation;
+
+    public sealed record Delete(byte[] FinalBody) : Mutation;
+}
+
+/// <summary>Decides a write given the current entry (null when absent) and the revision the write will take.</summary>
+public delegate Mutation Decide(StoredEntry? current, long nextRevision);
+
+/// <summary>An immutable view of every object at one revision; lists and gets read it without locks.</summary>
+public sealed class Snapshot(long revision, ImmutableDictionary<string, ImmutableSortedDictionary<string, StoredEntry>> byResource)
+{
+    public long Revision { get; } = revision;
+
+    public StoredEntry? Get(string resourcePrefix, string key) =>
+        byResource.TryGetValue(resourcePrefix, out var objects) && objects.TryGetValue(key, out var entry) ? entry : null;
+
+    /// <summary>Objects of one resource whose key starts with <paramref name="keyPrefix"/>, in key order.</summary>
+    public IEnumerable<StoredEntry> List(string resourcePrefix, string keyPrefix) =>
+        byResource.TryGetValue(resourcePrefix, out var objects)
+            ? objects.Values.Where(e => e.Key.StartsWith(keyPrefix, StringComparison.Ordinal))
+            : [];
+
+    /// <summary>Every object of one resource: the same instance until one of them changes, so an index built from it can be reused.</summary>
+    public IReadOnlyDictionary<string, StoredEntry>? Objects(string resourcePrefix) => byResource.GetValueOrDefault(resourcePrefix);
+
+    internal Snapshot With(string resourcePrefix, string key, StoredEntry? entry, long revision)
+    {
+        var objects = byResource.GetValueOrDefault(resourcePrefix) ?? ImmutableSortedDictionary.Create<string, StoredEntry>(StringComparer.Ordinal);
+        objects = entry is null ? objects.Remove(key) : objects.SetItem(key, entry);
+        return new Snapshot(revision, byResource.SetItem(resourcePrefix, objects));
+    }
+}
+
+/// <summary>A watch's view of the store: the state it started from, the logged backlog, then live changes.</summary>
+public sealed class WatchFeed(Snapshot start, IReadOnlyList<StoreChange> backlog, ChannelReader<StoreChange> live, Action unsubscribe) : IDisposable
+{
+    public Snapshot Start { get; } = start;
+    public IReadOnlyList<StoreChange> Backlog { get; } = backlog;
+    public ChannelReader<StoreChange> Live { get; } = live;
+
+    public void Dispose() => unsubscribe();
+}
+
+/// <summary>Maps a storage key to the key prefix of its resource (<c>/group/plural/</c>).</summary>
+public sealed class StoreKeyResolver(IEnumerable<string> resourcePrefixes)
+{
+    private readonly string[] _prefixes = resourcePrefixes.OrderByDescending(p => p.Length).ToArray();
+
+    public string ResourcePrefixOf(string key) =>
+        _prefixes.FirstOrDefault(p => key.StartsWith(p, StringComparison.Ordinal))
+        ?? throw new InvalidOperationException($"no resource is registered for key {key}");
+}
