@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 
 namespace BindingServer.Storage;
@@ -40,9 +41,49 @@ public sealed class Snapshot(long revision, ImmutableDictionary<string, Immutabl
 
     /// <summary>Objects of one resource whose key starts with <paramref name="keyPrefix"/>, in key order.</summary>
     public IEnumerable<StoredEntry> List(string resourcePrefix, string keyPrefix) =>
-        byResource.TryGetValue(resourcePrefix, out var objects)
-            ? objects.Values.Where(e => e.Key.StartsWith(keyPrefix, StringComparison.Ordinal))
-            : [];
+        !byResource.TryGetValue(resourcePrefix, out var objects) ? []
+        : keyPrefix == resourcePrefix ? objects.Values
+        : Range(resourcePrefix, keyPrefix, keyPrefix);
+
+    /// <summary>
+    /// The objects of one resource whose key starts with <paramref name="keyPrefix"/> and is not before
+    /// <paramref name="startKey"/>, in key order, as a list that is found by binary search and read on demand, so a
+    /// page costs the same however many objects the resource holds.
+    /// </summary>
+    public KeyRange Range(string resourcePrefix, string keyPrefix, string startKey)
+    {
+        if (!byResource.TryGetValue(resourcePrefix, out var objects))
+        {
+            return KeyRange.Empty;
+        }
+
+        var keys = SortedKeys.GetValue(objects, static o => [.. o.Keys]);
+        var from = LowerBound(keys, string.CompareOrdinal(startKey, keyPrefix) > 0 ? startKey : keyPrefix);
+        var to = LowerBound(keys, keyPrefix + char.MaxValue);
+        return new KeyRange(objects, keys, from, Math.Max(from, to));
+    }
+
+    /// <summary>Each resource's keys in order, computed once per state of that resource (its dictionary is immutable).</summary>
+    private static readonly ConditionalWeakTable<ImmutableSortedDictionary<string, StoredEntry>, string[]> SortedKeys = new();
+
+    private static int LowerBound(string[] keys, string key)
+    {
+        int low = 0, high = keys.Length;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (string.CompareOrdinal(keys[middle], key) < 0)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+
+        return low;
+    }
 
     /// <summary>Every object of one resource: the same instance until one of them changes, so an index built from it can be reused.</summary>
     public IReadOnlyDictionary<string, StoredEntry>? Objects(string resourcePrefix) => byResource.GetValueOrDefault(resourcePrefix);
@@ -53,6 +94,38 @@ public sealed class Snapshot(long revision, ImmutableDictionary<string, Immutabl
         objects = entry is null ? objects.Remove(key) : objects.SetItem(key, entry);
         return new Snapshot(revision, byResource.SetItem(resourcePrefix, objects));
     }
+}
+
+/// <summary>A run of consecutive keys of one resource; each object is looked up when it is read.</summary>
+public sealed class KeyRange : IReadOnlyList<StoredEntry>
+{
+    public static readonly KeyRange Empty = new(ImmutableSortedDictionary<string, StoredEntry>.Empty, [], 0, 0);
+
+    private readonly ImmutableSortedDictionary<string, StoredEntry> _objects;
+    private readonly string[] _keys;
+    private readonly int _from;
+
+    internal KeyRange(ImmutableSortedDictionary<string, StoredEntry> objects, string[] keys, int from, int to)
+    {
+        _objects = objects;
+        _keys = keys;
+        _from = from;
+        Count = to - from;
+    }
+
+    public int Count { get; }
+
+    public StoredEntry this[int index] => (uint)index < (uint)Count ? _objects[_keys[_from + index]] : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public IEnumerator<StoredEntry> GetEnumerator()
+    {
+        for (var i = 0; i < Count; i++)
+        {
+            yield return this[i];
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>A watch's view of the store: the state it started from, the logged backlog, then live changes.</summary>

@@ -169,6 +169,23 @@ public sealed class ObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_range_reads_one_scope_from_a_start_key_in_key_order()
+    {
+        await using var store = Open(inMemory: true);
+        foreach (var key in new[] { "b/2", "a/1", "b/1", "c/1", "b/3", "ba/1" })
+        {
+            await PutAsync(store, key, "{}");
+        }
+
+        var snapshot = store.Current;
+        Assert.Equal(["b/1", "b/2", "b/3"], snapshot.Range(Prefix, Prefix + "b/", Prefix + "b/").Select(e => e.Key[Prefix.Length..]));
+        Assert.Equal(["b/2", "b/3"], snapshot.Range(Prefix, Prefix + "b/", Prefix + "b/2").Select(e => e.Key[Prefix.Length..]));
+        Assert.Equal(6, snapshot.Range(Prefix, Prefix, Prefix).Count);
+        Assert.Empty(snapshot.Range(Prefix, Prefix + "d/", Prefix + "d/"));
+        Assert.Equal(["b/1", "b/2", "b/3"], snapshot.List(Prefix, Prefix + "b/").Select(e => e.Key[Prefix.Length..]));
+    }
+
+    [Fact]
     public async Task State_and_revision_survive_a_restart_of_a_file_store()
     {
         long revision;

@@ -113,13 +113,11 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
     public async Task<(List<(StoredEntry Entry, KubeObject? Object)> Items, ListMeta Meta)> PageAsync(ResourceDefinition definition, string? ns,
         ListOptions options, bool decode, CancellationToken cancellationToken)
     {
-        var (entries, revision, start) = await ReadListAsync(definition, options, cancellationToken);
-        var scope = ScopePrefix(definition, ns);
+        var (inScope, revision) = await ReadListAsync(definition, ScopePrefix(definition, ns), options, cancellationToken);
         var limit = options.ResourceVersion == "0" && options.Continue is null ? null : options.Limit;
         var items = new List<(StoredEntry Entry, KubeObject? Object)>();
         string? next = null;
         long? remaining = null;
-        var inScope = entries.Where(e => e.Key.StartsWith(scope, StringComparison.Ordinal) && string.CompareOrdinal(e.Key, start) >= 0).ToList();
         decode |= options.HasSelectors;
         for (var i = 0; i < inScope.Count; i++)
         {
@@ -146,16 +144,26 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
         return (items, listMeta);
     }
 
-    /// <summary>Which objects a list reads, at which revision, and from which key (for continue tokens).</summary>
-    private async Task<(IReadOnlyList<StoredEntry> Entries, long Revision, string Start)> ReadListAsync(ResourceDefinition definition,
+    /// <summary>
+    /// The objects in scope a list reads, from the key a continue token names, and the revision it reads at. At the
+    /// current revision they come straight from the snapshot's key order; at a past one, rebuilt from the log.
+    /// </summary>
+    private async Task<(IReadOnlyList<StoredEntry> InScope, long Revision)> ReadListAsync(ResourceDefinition definition, string scope,
         ListOptions options, CancellationToken cancellationToken)
     {
         if (options.Continue is not null)
         {
             var token = ContinueToken.Decode(options.Continue);
+            var start = definition.KeyPrefix + token.Start;
+            var current = store.Current;
+            if (current.Revision == token.ResourceVersion)
+            {
+                return (current.Range(definition.KeyPrefix, scope, start), token.ResourceVersion);
+            }
+
             var entries = await store.ListAtAsync(definition.KeyPrefix, token.ResourceVersion, cancellationToken)
                 ?? throw StatusErrors.Expired(ContinueTooOld);
-            return (entries, token.ResourceVersion, definition.KeyPrefix + token.Start);
+            return (InScope(entries, scope, start), token.ResourceVersion);
         }
 
         var snapshot = store.Current;
@@ -168,16 +176,19 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
                     new StatusCause { Reason = "ResourceVersionTooLarge", Message = "Too large resource version" });
             }
 
-            if (options.ResourceVersionMatch == "Exact")
+            if (options.ResourceVersionMatch == "Exact" && requested != snapshot.Revision)
             {
                 var entries = await store.ListAtAsync(definition.KeyPrefix, requested, cancellationToken)
                     ?? throw StatusErrors.Expired("The resourceVersion for the provided list is too old.");
-                return (entries, requested, "");
+                return (InScope(entries, scope, ""), requested);
             }
         }
 
-        return (snapshot.List(definition.KeyPrefix, definition.KeyPrefix).ToList(), snapshot.Revision, "");
+        return (snapshot.Range(definition.KeyPrefix, scope, scope), snapshot.Revision);
     }
+
+    private static List<StoredEntry> InScope(IEnumerable<StoredEntry> entries, string scope, string start) =>
+        entries.Where(e => e.Key.StartsWith(scope, StringComparison.Ordinal) && string.CompareOrdinal(e.Key, start) >= 0).ToList();
 
     private async Task WatchAsync(HttpContext context, ResourceDefinition definition, string? ns, ListOptions options, Output output)
     {
