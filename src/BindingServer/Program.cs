@@ -26,7 +26,7 @@ var (seedPaths, settings) = SeedFiles.TakeOptions((args.FirstOrDefault() is "ser
 var builder = WebApplication.CreateBuilder(settings);
 
 builder.Host.UseSerilog((context, logging) => logging
-    .ReadFrom.Configuration(context.Configuration)
+    .FromConfiguration(context.Configuration)
     .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture));
 
 var serverOptions = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
