@@ -41,6 +41,13 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
 
     private async Task HandleAsync(StoreChange change, CancellationToken cancellationToken)
     {
+        // Only a deletion, or an object being deleted, can have something to collect; most writes are neither, and
+        // the stored JSON names deletionTimestamp only when it is set.
+        if (change.Type != ChangeType.Deleted && change.Body.AsSpan().IndexOf("\"deletionTimestamp\""u8) < 0)
+        {
+            return;
+        }
+
         var definition = catalog.Definitions.FirstOrDefault(d => change.Key.StartsWith(d.KeyPrefix, StringComparison.Ordinal));
         if (definition is null)
         {
