@@ -1,0 +1,93 @@
+namespace BindingServer.Bench;
+
+/// <summary>The command line: an optional mode word, then <c>--key value</c> flags (see the top of Program.cs).</summary>
+internal sealed record Options
+{
+    public string Mode { get; init; } = "all";
+    public bool Smoke { get; init; }
+    public string Server { get; init; } = "";
+    public string Baseline { get; init; } = "";
+    public string? Wrk { get; init; }
+    public int Duration { get; init; } = 10;
+    public int Warmup { get; init; } = 5;
+    public int Connections { get; init; } = 16;
+    public int Threads { get; init; } = 2;
+    public int Bindings { get; init; } = 5000;
+    public int Starts { get; init; } = 5;
+    public int Objects { get; init; } = 100_000;
+    public int Watchers { get; init; } = 100;
+    public int Rounds { get; init; } = 20;
+    public int Samples { get; init; } = 200;
+    public int SeedRounds { get; init; } = 21;
+    public int SeedObjects { get; init; } = 1000;
+
+    public static readonly string[] Modes = ["all", "throughput", "startup", "scale", "reset-seed"];
+
+    public static Options Parse(string[] args)
+    {
+        var flags = new Dictionary<string, string>(StringComparer.Ordinal);
+        var mode = "all";
+        var smoke = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--smoke")
+            {
+                smoke = true;
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && i + 1 < args.Length)
+            {
+                flags[args[i][2..]] = args[++i];
+            }
+            else if (Modes.Contains(args[i]))
+            {
+                mode = args[i];
+            }
+            else
+            {
+                throw new ArgumentException($"unknown argument '{args[i]}' (modes: {string.Join(", ", Modes)})");
+            }
+        }
+
+        // Smoke sizes: every phase about a second long, small enough for CI, large enough to produce a number.
+        var options = smoke
+            ? new Options { Smoke = true, Duration = 1, Warmup = 0, Bindings = 500, Starts = 1, Objects = 1000, Watchers = 5, Rounds = 3, Samples = 20, SeedRounds = 2, SeedObjects = 100 }
+            : new Options();
+        int Int(string key, int fallback) => flags.Remove(key, out var text) ? int.Parse(text) : fallback;
+        options = options with
+        {
+            Mode = mode,
+            Server = flags.Remove("server", out var server) ? Path.GetFullPath(server) : BuildOutput("src", "BindingServer"),
+            Baseline = flags.Remove("baseline", out var baseline) ? Path.GetFullPath(baseline) : BuildOutput("bench", "BindingServer.Baseline"),
+            Wrk = flags.Remove("wrk", out var wrk) ? (wrk == "none" ? null : wrk) : FindOnPath("wrk"),
+            Duration = Int("duration", options.Duration),
+            Warmup = Int("warmup", options.Warmup),
+            Connections = Int("connections", options.Connections),
+            Threads = Int("threads", options.Threads),
+            Bindings = Int("bindings", options.Bindings),
+            Starts = Int("starts", options.Starts),
+            Objects = Int("objects", options.Objects),
+            Watchers = Int("watchers", options.Watchers),
+            Rounds = Int("rounds", options.Rounds),
+            Samples = Int("samples", options.Samples),
+        };
+        return flags.Count == 0 ? options : throw new ArgumentException($"unknown flag --{flags.Keys.First()}");
+    }
+
+    /// <summary>A project's build output of the same configuration (Debug or Release) as this benchmark.</summary>
+    private static string BuildOutput(string folder, string project)
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BindingServer.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        return Path.Combine(dir!.FullName, folder, project, "bin", configuration, "net10.0", project + ".dll");
+    }
+
+    private static string? FindOnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
+        .Select(folder => Path.Combine(folder, tool))
+        .FirstOrDefault(File.Exists);
+}

@@ -1,0 +1,33 @@
+using BindingServer.TestSupport;
+
+namespace BindingServer.EndToEnd;
+
+/// <summary>
+/// The benchmark's smoke mode (bench/README.md): every phase for about a second against the real server and baseline
+/// processes, so bench/ keeps building and running. It checks that each phase answered 2xx and produced a figure;
+/// no timing is asserted.
+/// </summary>
+[Collection(BenchSmokeRunsAlone.Name)]
+public sealed class BenchSmokeTests
+{
+    [Fact]
+    public async Task The_benchmark_runs_every_phase_in_smoke_mode()
+    {
+        // Same configuration as the tests (Debug or Release), like ServerProcess.ServerAssembly().
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var bench = Path.Combine(OfficialSchemas.RepositoryRoot(), "bench", "BindingServer.Bench", "bin", configuration, "net10.0", "BindingServer.Bench.dll");
+        Assert.True(File.Exists(bench), $"build the benchmark first: {bench}");
+
+        var (exitCode, output) = await CommandLine.RunAsync("dotnet", null, bench, "--smoke", "--server", ServerProcess.ServerAssembly());
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("| measure | BindingServer | baseline | ratio | goal |", output);
+    }
+}
+
+/// <summary>The smoke run loads both cores for ~30 s: alone, after the parallel tests, it neither slows them nor is slowed.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BenchSmokeRunsAlone
+{
+    public const string Name = "Benchmark smoke";
+}
