@@ -234,11 +234,12 @@ public static class BodyDecoder
     private static void Walk(JsonNode? node, Type type, string path, string goStruct, string fieldStack, List<string> unknown, List<string> typeErrors,
         bool topLevel = false)
     {
-        var goPath = $"{goStruct}.{fieldStack}";
         if (node is null)
         {
             return;
         }
+
+        var goPath = new GoPath(goStruct, fieldStack);
 
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
         // Parts of large kinds modelled as plain JSON: only their JSON type is checked.
@@ -263,14 +264,13 @@ public static class BodyDecoder
                     return;
                 }
 
-                var open = info.Properties.Any(p => p.IsExtensionData);
+                var shape = Shapes.GetOrAdd(underlying, static (_, info) => new StructShape(info), info);
                 foreach (var (name, child) in obj)
                 {
-                    var property = info.Properties.FirstOrDefault(p => p.Name == name && !p.IsExtensionData);
                     var childPath = path.Length == 0 ? name : $"{path}.{name}";
-                    if (property is null)
+                    if (!shape.Properties.TryGetValue(name, out var property))
                     {
-                        if (!open && !(topLevel && name is "kind" or "apiVersion"))
+                        if (!shape.Open && !(topLevel && name is "kind" or "apiVersion"))
                         {
                             unknown.Add($"unknown field \"{childPath}\"");
                         }
@@ -278,8 +278,7 @@ public static class BodyDecoder
                         continue;
                     }
 
-                    Walk(child, property.PropertyType, childPath, GoStructName(underlying), fieldStack.Length == 0 ? name : $"{fieldStack}.{name}",
-                        unknown, typeErrors);
+                    Walk(child, property.PropertyType, childPath, shape.GoName, fieldStack.Length == 0 ? name : $"{fieldStack}.{name}", unknown, typeErrors);
                 }
 
                 return;
@@ -322,6 +321,25 @@ public static class BodyDecoder
         }
     }
 
+    /// <summary>Go's name for the field being decoded (<c>Struct.field.path</c>), only spelled out when an error names it.</summary>
+    private readonly record struct GoPath(string GoStruct, string FieldStack)
+    {
+        public override string ToString() => $"{GoStruct}.{FieldStack}";
+    }
+
+    /// <summary>What decoding needs of a modelled struct, worked out once per type: its JSON properties, whether it keeps unknown fields, its Go name.</summary>
+    private sealed class StructShape(JsonTypeInfo info)
+    {
+        public Dictionary<string, JsonPropertyInfo> Properties { get; } =
+            info.Properties.Where(p => !p.IsExtensionData).GroupBy(p => p.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
+        public bool Open { get; } = info.Properties.Any(p => p.IsExtensionData);
+
+        public string GoName { get; } = GoStructName(info.Type);
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, StructShape> Shapes = new();
+
     private static bool Fits(JsonValue value, Type type) => value.GetValueKind() switch
     {
         JsonValueKind.String => type == typeof(string) || type == typeof(DateTimeOffset),
@@ -338,7 +356,7 @@ public static class BodyDecoder
             ? schema.Name[(schema.Name.LastIndexOf('.') + 1)..]
             : type.Name;
 
-    private static string Mismatch(JsonNode node, string goPath, string goType) =>
+    private static string Mismatch(JsonNode node, GoPath goPath, string goType) =>
         $"json: cannot unmarshal {GoJsonType(node)} into Go struct field {goPath} of type {goType}";
 
     private static string GoTypeName(Type type)
