@@ -139,10 +139,17 @@ public sealed partial class ObjectStore
         await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken);
         await using var command = _connection.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText =
-            "DELETE FROM changes WHERE revision <= $revision AND (type = 'Deleted' OR revision NOT IN (SELECT MAX(revision) FROM changes WHERE revision <= $revision GROUP BY key));" +
-            "UPDATE revision SET compacted = $revision WHERE id = 1;";
+        // Only keys written since the last compaction can have rows to drop: every other key kept just its latest change
+        // then, and still has no newer one. So the work is proportional to the writes since, not to the objects stored.
+        command.CommandText = """
+            DELETE FROM changes WHERE revision IN (
+                SELECT c.revision FROM (SELECT DISTINCT key FROM changes WHERE revision > $since AND revision <= $revision) touched
+                JOIN changes c ON c.key = touched.key AND c.revision <= $revision
+                WHERE c.type = 'Deleted' OR c.revision < (SELECT MAX(m.revision) FROM changes m WHERE m.key = touched.key AND m.revision <= $revision));
+            UPDATE revision SET compacted = $revision WHERE id = 1;
+            """;
         command.Parameters.AddWithValue("$revision", revision);
+        command.Parameters.AddWithValue("$since", _compacted);
         await command.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         Volatile.Write(ref _compacted, revision);

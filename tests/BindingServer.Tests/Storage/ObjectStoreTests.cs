@@ -241,6 +241,32 @@ public sealed class ObjectStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Successive_compactions_keep_every_later_revision_listable_as_it_was()
+    {
+        await using var store = Open(inMemory: true);
+        var states = new Dictionary<long, string[]>();
+        void Remember() => states[store.Current.Revision] = store.Current.List(Prefix, Prefix).Select(e => $"{e.Key[Prefix.Length..]}={Encoding.UTF8.GetString(e.Body)}").ToArray();
+        foreach (var round in Enumerable.Range(0, 3))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                await PutAsync(store, $"k{(i + round) % 4}", $"{round}.{i}");
+                Remember();
+            }
+
+            await store.MutateAsync(Prefix + $"k{round}", (current, _) => current is null ? Mutation.None : new Mutation.Delete(current.Body), false, CancellationToken.None);
+            Remember();
+            await store.CompactAsync(store.Current.Revision - 3, CancellationToken.None);
+        }
+
+        foreach (var (revision, expected) in states.Where(s => s.Key >= store.CompactedRevision))
+        {
+            var listed = await store.ListAtAsync(Prefix, revision, CancellationToken.None);
+            Assert.Equal(expected, listed!.Select(e => $"{e.Key[Prefix.Length..]}={Encoding.UTF8.GetString(e.Body)}"));
+        }
+    }
+
+    [Fact]
     public async Task Following_from_a_revision_replays_the_log_then_goes_live_without_gaps()
     {
         await using var store = Open(inMemory: true);
