@@ -17,10 +17,11 @@ public sealed partial class ObjectStore : IAsyncDisposable
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private readonly SqliteConnection _connection;
-    private readonly DbContextOptions<StoreDbContext> _dbOptions;
+    private readonly Lazy<DbContextOptions<StoreDbContext>> _dbOptions;
     private readonly StoreOptions _options;
     private readonly List<Channel<StoreChange>> _watchers = [];
     private readonly Func<string, string> _resourceOfKey;
+    private readonly Func<string, bool> _hasNestedPrefix;
     private Snapshot _snapshot = new(1, ImmutableDictionary<string, ImmutableSortedDictionary<string, StoredEntry>>.Empty);
     private long _compacted;
     private WriteStatements? _statements;
@@ -29,10 +30,12 @@ public sealed partial class ObjectStore : IAsyncDisposable
     {
         _options = options.Value;
         _resourceOfKey = keys.ResourcePrefixOf;
+        _hasNestedPrefix = keys.HasNestedPrefix;
         _connection = new SqliteConnection(ConnectionString(_options));
         _connection.Open();
         Pragma(_options.InMemory ? "PRAGMA journal_mode=MEMORY;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
-        _dbOptions = new DbContextOptionsBuilder<StoreDbContext>().UseSqlite(_connection).UseModel(CompiledModel.StoreDbContextModel.Instance).Options;
+        // EF Core serves only migrations of older databases and history queries; building it is left until one needs it.
+        _dbOptions = new(() => new DbContextOptionsBuilder<StoreDbContext>().UseSqlite(_connection).UseModel(CompiledModel.StoreDbContextModel.Instance).Options);
         StoreSchema.Ensure(_connection, NewContext);
         Load();
         _writer = Task.Run(WriteLoopAsync);
@@ -56,7 +59,7 @@ public sealed partial class ObjectStore : IAsyncDisposable
         command.ExecuteNonQuery();
     }
 
-    private StoreDbContext NewContext() => new(_dbOptions);
+    private StoreDbContext NewContext() => new(_dbOptions.Value);
 
     /// <summary>Reads the current state into the first snapshot; plain SQL, as EF's first query compilation is slow at start-up.</summary>
     private void Load()
@@ -73,19 +76,27 @@ public sealed partial class ObjectStore : IAsyncDisposable
         var byResource = new Dictionary<string, ImmutableSortedDictionary<string, StoredEntry>.Builder>(StringComparer.Ordinal);
         using (var command = _connection.CreateCommand())
         {
-            command.CommandText = "SELECT key, revision, body FROM objects";
+            // In key order, so each resource's objects come together and its prefix is looked up once per run of keys.
+            command.CommandText = "SELECT key, revision, body FROM objects ORDER BY key";
             using var reader = command.ExecuteReader();
+            string? resource = null;
+            var nested = false;
+            ImmutableSortedDictionary<string, StoredEntry>.Builder? builder = null;
             while (reader.Read())
             {
-                var entry = new StoredEntry(reader.GetString(0), reader.GetInt64(1), (byte[])reader.GetValue(2));
-                var resource = _resourceOfKey(entry.Key);
-                if (!byResource.TryGetValue(resource, out var builder))
+                var entry = new StoredEntry(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
+                if (resource is null || !entry.Key.StartsWith(resource, StringComparison.Ordinal) || (nested && _resourceOfKey(entry.Key) != resource))
                 {
-                    builder = ImmutableSortedDictionary.CreateBuilder<string, StoredEntry>(StringComparer.Ordinal);
-                    byResource[resource] = builder;
+                    resource = _resourceOfKey(entry.Key);
+                    nested = _hasNestedPrefix(resource);
+                    if (!byResource.TryGetValue(resource, out builder))
+                    {
+                        builder = ImmutableSortedDictionary.CreateBuilder<string, StoredEntry>(StringComparer.Ordinal);
+                        byResource[resource] = builder;
+                    }
                 }
 
-                builder[entry.Key] = entry;
+                builder![entry.Key] = entry;
             }
         }
 

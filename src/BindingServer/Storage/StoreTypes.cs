@@ -143,6 +143,9 @@ public sealed class StoreKeyResolver(IEnumerable<string> resourcePrefixes)
 {
     private readonly string[] _prefixes = resourcePrefixes.OrderByDescending(p => p.Length).ToArray();
 
+    /// <summary>Whether another resource's prefix starts with this one (so a key under it may belong to that other resource).</summary>
+    public bool HasNestedPrefix(string prefix) => _prefixes.Any(p => p.Length > prefix.Length && p.StartsWith(prefix, StringComparison.Ordinal));
+
     public string ResourcePrefixOf(string key) =>
         _prefixes.FirstOrDefault(p => key.StartsWith(p, StringComparison.Ordinal))
         ?? throw new InvalidOperationException($"no resource is registered for key {key}");
