@@ -32,7 +32,7 @@ builder.Host.UseSerilog((context, logging) => logging
 var serverOptions = builder.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
 if (probeOnly)
 {
-    return await HealthEndpoints.ProbeAsync(serverOptions);
+    return await HealthEndpoints.ProbeAsync(ListenSettings.From(builder.Configuration).ClientUrl());
 }
 
 if (printKubeconfig)
@@ -43,7 +43,12 @@ if (printKubeconfig)
 // Read when Kestrel starts rather than now, so a host that adds settings later (a WebApplicationFactory) is obeyed.
 builder.WebHost.ConfigureKestrel((context, kestrel) =>
 {
-    var listen = context.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+    var listen = ListenSettings.From(context.Configuration);
+    if (listen.Notice is { } notice)
+    {
+        Console.Error.WriteLine(notice);
+    }
+
     kestrel.ConfigureListener(listen, kestrel.ApplicationServices.GetRequiredService<ServerCertificates>());
     kestrel.Limits.MaxRequestBodySize = null;
 

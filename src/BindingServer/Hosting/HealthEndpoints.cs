@@ -48,7 +48,7 @@ public static class HealthEndpoints
     }
 
     /// <summary>For container HEALTHCHECKs: asks a running server's <c>/readyz</c> and turns the answer into an exit code.</summary>
-    public static async Task<int> ProbeAsync(ServerOptions options)
+    public static async Task<int> ProbeAsync(string serverUrl)
     {
         // The probe asks this machine's own server whether it is ready, sends nothing secret and reads only the status
         // code, so over HTTPS it accepts the server's certificate (an in-memory store's CA exists nowhere else).
@@ -58,7 +58,7 @@ public static class HealthEndpoints
         using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(3) };
         try
         {
-            using var response = await client.GetAsync(new Uri($"{Kubeconfig.UrlFor(options)}/readyz"));
+            using var response = await client.GetAsync(new Uri($"{serverUrl}/readyz"));
             return response.IsSuccessStatusCode ? 0 : 1;
         }
         catch (HttpRequestException)

@@ -106,7 +106,7 @@ public static class Kubeconfig
         }
 
         var certificates = new ServerCertificates(server, store);
-        output.Write(For(UrlFor(server), certificates, user ?? ServerCertificates.AdminUser, user is null ? ServerCertificates.AdminGroups : groups));
+        output.Write(For(ListenSettings.From(configuration).ClientUrl(), certificates, user ?? ServerCertificates.AdminUser, user is null ? ServerCertificates.AdminGroups : groups));
         return 0;
     }
 
