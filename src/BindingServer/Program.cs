@@ -52,6 +52,12 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
     kestrel.ConfigureListener(listen, kestrel.ApplicationServices.GetRequiredService<ServerCertificates>());
     kestrel.Limits.MaxRequestBodySize = null;
 
+    // Go's HTTP server, the apiserver's, takes up to 1 MiB of request line and headers (a long name is then the
+    // apiserver's 404, not a 414 from the web server).
+    kestrel.Limits.MaxRequestLineSize = 1 << 20;
+    kestrel.Limits.MaxRequestHeadersTotalSize = 1 << 20;
+    kestrel.Limits.MaxRequestBufferSize = 4 << 20;
+
     // Go's HTTP server, the apiserver's, sends no Server header.
     kestrel.AddServerHeader = false;
 });

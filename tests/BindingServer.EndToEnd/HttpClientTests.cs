@@ -20,6 +20,20 @@ public sealed class HttpClientTests(ServerProcess server) : IClassFixture<Server
         """;
 
     [Fact]
+    public async Task A_very_long_name_is_the_apiservers_404_not_a_414_from_the_web_server()
+    {
+        // Go's server reads up to 1 MiB of request line and headers; Kestrel's default stops at 8 KiB.
+        var name = new string('a', 10_000);
+        using var client = Client();
+        using var response = await client.GetAsync($"{Crbs}/{name}");
+
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, response.StatusCode);
+        var status = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!;
+        Assert.Equal("NotFound", status["reason"]!.GetValue<string>());
+        Assert.Equal($"clusterrolebindings.rbac.authorization.k8s.io \"{name}\" not found", status["message"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Seed_example_round_trip_over_a_real_socket()
     {
         using var client = Client();

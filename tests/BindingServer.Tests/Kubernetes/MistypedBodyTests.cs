@@ -79,4 +79,26 @@ public sealed class MistypedBodyTests(ServerFactory factory) : IClassFixture<Ser
 
         Assert.Equal((400, "BadRequest", message), (code, status["reason"].Str(), status["message"].Str()));
     }
+
+    [Fact]
+    public async Task Invalid_utf8_in_a_string_is_read_as_go_reads_it_with_replacement_characters()
+    {
+        // Go's decoder turns bytes that are not UTF-8 into U+FFFD, and the apiserver accepts the object.
+        var head = Encoding.UTF8.GetBytes("""{"metadata":{"name":"utf8-create","annotations":{"note":"a""");
+        var tail = Encoding.UTF8.GetBytes(""" b"}},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"}}""");
+        byte[] body = [.. head, 0xFF, 0xFE, .. tail];
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        using var created = await _client.PostAsync("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", content);
+
+        Assert.Equal(201, (int)created.StatusCode);
+        var stored = JsonNode.Parse(await _client.GetStringAsync("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/utf8-create"))!;
+        Assert.Equal("a\uFFFD\uFFFD b", stored["metadata"]!["annotations"]!["note"]!.GetValue<string>());
+
+        using var patch = new ByteArrayContent([.. Encoding.UTF8.GetBytes("""{"metadata":{"annotations":{"later":"x"""), 0xC3, .. Encoding.UTF8.GetBytes("\"}}}")]);
+        patch.Headers.ContentType = new MediaTypeHeaderValue("application/merge-patch+json");
+        using var patched = await _client.PatchAsync("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/utf8-create", patch);
+        Assert.Equal(200, (int)patched.StatusCode);
+    }
 }

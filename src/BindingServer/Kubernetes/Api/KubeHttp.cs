@@ -60,13 +60,20 @@ public static class KubeHttp
     }
 
     /// <summary>Reads a create or update body (JSON or YAML) into JSON bytes; other media types are a 415.</summary>
+    /// <summary>
+    /// JSON text as Go's decoder reads it: bytes that are not valid UTF-8 become U+FFFD (so such a string is accepted,
+    /// as the apiserver accepts it, where .NET's reader would refuse the document).
+    /// </summary>
+    public static byte[] ValidUtf8(byte[] body) =>
+        System.Text.Unicode.Utf8.IsValid(body) ? body : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body));
+
     public static byte[] BodyAsJson(HttpRequest request, byte[] body)
     {
         switch (MediaType(request))
         {
             case Json:
             case "*/*":
-                return body;
+                return ValidUtf8(body);
             case "application/yaml":
                 return Encoding.UTF8.GetBytes(YamlConversion.ToJson(body).ToJsonString());
             case Protobuf.ProtobufBody.MediaType:

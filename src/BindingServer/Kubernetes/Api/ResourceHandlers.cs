@@ -77,7 +77,7 @@ public sealed class ResourceHandlers(ResourceRegistry registry, ObjectStore stor
         }
 
         var options = WriteOptions.Parse(context.Request, "PatchOptions", isApply);
-        var patch = await KubeHttp.ReadBodyAsync(context.Request, context.RequestAborted);
+        var patch = KubeHttp.ValidUtf8(await KubeHttp.ReadBodyAsync(context.Request, context.RequestAborted));
         var warnings = new List<string>();
         var (result, created) = isApply
             ? await ServerSideApply.ApplyAsync(registry, definition, ns, name, patch, options, warnings, context.RequestAborted)
