@@ -103,7 +103,17 @@ builder.Services.AddHostedService<GarbageCollector>();
 var app = builder.Build();
 
 // Open (and migrate) the store, and create the system namespaces, before the first request rather than on it.
-app.Services.GetRequiredService<ObjectStore>();
+try
+{
+    app.Services.GetRequiredService<ObjectStore>();
+}
+catch (Exception error) when (error is StoreUnavailableException or Microsoft.Data.Sqlite.SqliteException)
+{
+    Console.Error.WriteLine(error is StoreUnavailableException
+        ? error.Message
+        : $"the store in {Path.GetFullPath(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<StoreOptions>>().Value.DataPath)} cannot be opened: {error.Message}");
+    return 1;
+}
 
 // A static token file that cannot be read stops the server at start, not every request later.
 try

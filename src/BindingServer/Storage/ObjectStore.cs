@@ -16,6 +16,7 @@ public sealed partial class ObjectStore : IAsyncDisposable
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+    private readonly FileStream? _folderLock;
     private readonly SqliteConnection _connection;
     private readonly Lazy<DbContextOptions<StoreDbContext>> _dbOptions;
     private readonly StoreOptions _options;
@@ -31,6 +32,7 @@ public sealed partial class ObjectStore : IAsyncDisposable
         _options = options.Value;
         _resourceOfKey = keys.ResourcePrefixOf;
         _hasNestedPrefix = keys.HasNestedPrefix;
+        _folderLock = LockFolder(_options);
         _connection = new SqliteConnection(ConnectionString(_options));
         _connection.Open();
         Pragma(_options.InMemory ? "PRAGMA journal_mode=MEMORY;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
@@ -39,6 +41,29 @@ public sealed partial class ObjectStore : IAsyncDisposable
         StoreSchema.Ensure(_connection, NewContext);
         Load();
         _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>
+    /// One process per data folder: a second one would serve its own diverging copy of the same database. The lock is an
+    /// open file no one else may open (an advisory lock on Linux), released when the process ends, however it ends.
+    /// </summary>
+    private static FileStream? LockFolder(StoreOptions options)
+    {
+        if (options.InMemory)
+        {
+            return null;
+        }
+
+        Directory.CreateDirectory(options.DataPath);
+        try
+        {
+            return new FileStream(Path.Combine(options.DataPath, "bindingserver.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new StoreUnavailableException(
+                $"another BindingServer process is using the data folder {Path.GetFullPath(options.DataPath)}; stop it, or give this one another Store:DataPath");
+        }
     }
 
     private static string ConnectionString(StoreOptions options)
@@ -366,6 +391,11 @@ public sealed partial class ObjectStore : IAsyncDisposable
         }
 
         await _connection.DisposeAsync();
+        if (_folderLock is not null)
+        {
+            await _folderLock.DisposeAsync();
+        }
+
         _lock.Dispose();
     }
 }

@@ -138,6 +138,9 @@ public sealed class WatchFeed(Snapshot start, IReadOnlyList<StoreChange> backlog
     public void Dispose() => unsubscribe();
 }
 
+/// <summary>The store cannot be opened: its folder is another process's, or its database is unreadable. The message says which.</summary>
+public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
+
 /// <summary>Maps a storage key to the key prefix of its resource (<c>/group/plural/</c>).</summary>
 public sealed class StoreKeyResolver(IEnumerable<string> resourcePrefixes)
 {
