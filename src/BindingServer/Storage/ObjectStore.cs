@@ -54,15 +54,23 @@ public sealed partial class ObjectStore : IAsyncDisposable
             return null;
         }
 
-        Directory.CreateDirectory(options.DataPath);
+        var folder = Path.GetFullPath(options.DataPath);
         try
         {
-            return new FileStream(Path.Combine(options.DataPath, "bindingserver.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            Directory.CreateDirectory(folder);
+            return new FileStream(Path.Combine(folder, "bindingserver.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException)
+        catch (UnauthorizedAccessException error)
         {
-            throw new StoreUnavailableException(
-                $"another BindingServer process is using the data folder {Path.GetFullPath(options.DataPath)}; stop it, or give this one another Store:DataPath");
+            throw new StoreUnavailableException($"the data folder {folder} cannot be written: {error.Message}", error);
+        }
+        catch (IOException error) when (Directory.Exists(folder))
+        {
+            throw new StoreUnavailableException($"another BindingServer process is using the data folder {folder}; stop it, or give this one another Store:DataPath", error);
+        }
+        catch (IOException error)
+        {
+            throw new StoreUnavailableException($"the data folder {folder} cannot be created: {error.Message}", error);
         }
     }
 
