@@ -15,17 +15,11 @@ public sealed partial class ListenAddressTests
     [GeneratedRegex(@"^BindingServer ready: (https?://\S+)")]
     private static partial Regex ReadyLine();
 
-    /// <summary>Starts the server with these arguments and environment, and returns the address its ready line names and what it wrote to stderr.</summary>
+    /// <summary>Starts the server with these arguments and environment, uses it, and returns the address its ready line named and its stderr.</summary>
     private static async Task<(Uri Address, string Errors)> StartAsync(string[] arguments, Dictionary<string, string> environment, Func<Uri, Task> use)
     {
         var assembly = ServerProcess.ServerAssembly();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Path.GetDirectoryName(assembly)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(assembly)! };
         start.ArgumentList.Add(assembly);
         start.ArgumentList.Add("--Store:InMemory=true");
         foreach (var argument in arguments)
@@ -38,39 +32,10 @@ public sealed partial class ListenAddressTests
             start.Environment[name] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var errors = new System.Text.StringBuilder();
-        process.ErrorDataReceived += (_, line) =>
-        {
-            lock (errors)
-            {
-                errors.AppendLine(line.Data);
-            }
-        };
-        process.BeginErrorReadLine();
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            while (await process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-            {
-                if (ReadyLine().Match(line) is { Success: true } match)
-                {
-                    var address = new Uri(match.Groups[1].Value);
-                    await use(address);
-                    lock (errors)
-                    {
-                        return (address, errors.ToString());
-                    }
-                }
-            }
-
-            throw new InvalidOperationException($"the server ended before it was ready: {errors}");
-        }
-        finally
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
+        await using var server = await ReadyProcess.StartAsync(start, ReadyLine(),
+            (code, errors) => new InvalidOperationException($"the server ended ({code}) before it was ready: {errors}"));
+        await use(server.Address);
+        return (server.Address, server.Errors);
     }
 
     private static async Task AnswersAsync(Uri address)

@@ -11,7 +11,7 @@ namespace BindingServer.EndToEnd;
 public sealed partial class ServerProcess : IAsyncLifetime
 {
     private readonly string[] _extraArguments;
-    private Process? _process;
+    private ReadyProcess? _process;
 
     public ServerProcess()
         : this([])
@@ -20,19 +20,8 @@ public sealed partial class ServerProcess : IAsyncLifetime
 
     /// <summary>A server started with more arguments (such as <c>--seed</c>); not public, so test fixtures use the one above.</summary>
     internal ServerProcess(params string[] extraArguments) => _extraArguments = extraArguments;
-    private readonly System.Text.StringBuilder _errors = new();
-
     /// <summary>What the server wrote to standard error so far.</summary>
-    public string Errors
-    {
-        get
-        {
-            lock (_errors)
-            {
-                return _errors.ToString();
-            }
-        }
-    }
+    public string Errors => _process?.Errors ?? "";
 
     public Uri BaseAddress { get; private set; } = null!;
 
@@ -54,57 +43,22 @@ public sealed partial class ServerProcess : IAsyncLifetime
         {
             ArgumentList = { assembly, "--Server:Port=0", "--Store:InMemory=true", "--Serilog:MinimumLevel:Default=Warning" },
             WorkingDirectory = Path.GetDirectoryName(assembly)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
         };
         foreach (var argument in _extraArguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
-        _process.ErrorDataReceived += (_, line) =>
-        {
-            lock (_errors)
-            {
-                _errors.AppendLine(line.Data);
-            }
-        };
-        _process.BeginErrorReadLine();
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (await _process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-        {
-            var match = ReadyLine().Match(line);
-            if (match.Success)
-            {
-                BaseAddress = new Uri(match.Groups[1].Value);
-                _ = DrainAsync(_process.StandardOutput);
-                return;
-            }
-        }
-
-        await _process.WaitForExitAsync(timeout.Token);
-        throw new ServerExitedException(_process.ExitCode, Errors);
-    }
-
-    private static async Task DrainAsync(StreamReader output)
-    {
-        while (await output.ReadLineAsync() is not null)
-        {
-        }
+        _process = await ReadyProcess.StartAsync(start, ReadyLine(), (code, errors) => new ServerExitedException(code, errors));
+        BaseAddress = _process.Address;
     }
 
     public async Task DisposeAsync()
     {
-        if (_process is { HasExited: false })
+        if (_process is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await _process.DisposeAsync();
         }
-
-        _process?.Dispose();
     }
 }
 

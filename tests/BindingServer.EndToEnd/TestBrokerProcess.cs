@@ -17,8 +17,7 @@ public sealed partial class TestBrokerProcess : IAsyncLifetime
 {
     public const string ServiceId = "test-db-service-id";
 
-    private readonly StringBuilder _errors = new();
-    private Process? _process;
+    private ReadyProcess? _process;
     private HttpClient _control = null!;
 
     public Uri BaseAddress { get; private set; } = null!;
@@ -29,16 +28,7 @@ public sealed partial class TestBrokerProcess : IAsyncLifetime
     public string Password { get; } = "broker-pass";
 
     /// <summary>What the broker wrote to standard error so far.</summary>
-    public string Errors
-    {
-        get
-        {
-            lock (_errors)
-            {
-                return _errors.ToString();
-            }
-        }
-    }
+    public string Errors => _process?.Errors ?? "";
 
     /// <summary>The id of one of the default catalog's plans, by name (such as "sync" or "async-failing").</summary>
     public static string PlanId(string plan) => $"test-db-{plan}-id";
@@ -61,36 +51,11 @@ public sealed partial class TestBrokerProcess : IAsyncLifetime
         {
             ArgumentList = { assembly, "--urls", "http://127.0.0.1:0", "--username", Username, "--password", Password },
             WorkingDirectory = Path.GetDirectoryName(assembly)!,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
         };
-
-        _process = Process.Start(start) ?? throw new InvalidOperationException("could not start the test broker");
-        _process.ErrorDataReceived += (_, line) =>
-        {
-            lock (_errors)
-            {
-                _errors.AppendLine(line.Data);
-            }
-        };
-        _process.BeginErrorReadLine();
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        while (await _process.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
-        {
-            var match = ReadyLine().Match(line);
-            if (match.Success)
-            {
-                BaseAddress = new Uri(match.Groups[1].Value);
-                _control = new HttpClient { BaseAddress = BaseAddress };
-                _ = DrainAsync(_process.StandardOutput);
-                return;
-            }
-        }
-
-        await _process.WaitForExitAsync(timeout.Token);
-        throw new InvalidOperationException($"the test broker exited ({_process.ExitCode}) before printing its ready line: {Errors}");
+        _process = await ReadyProcess.StartAsync(start, ReadyLine(),
+            (code, errors) => new InvalidOperationException($"the test broker exited ({code}) before printing its ready line: {errors}"));
+        BaseAddress = _process.Address;
+        _control = new HttpClient { BaseAddress = BaseAddress };
     }
 
     /// <summary>Every /v2 request the broker received, oldest first, including the ones it refused.</summary>
@@ -120,23 +85,13 @@ public sealed partial class TestBrokerProcess : IAsyncLifetime
         response.EnsureSuccessStatusCode();
     }
 
-    private static async Task DrainAsync(StreamReader output)
-    {
-        while (await output.ReadLineAsync() is not null)
-        {
-        }
-    }
-
     public async Task DisposeAsync()
     {
         _control?.Dispose();
-        if (_process is { HasExited: false })
+        if (_process is not null)
         {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
+            await _process.DisposeAsync();
         }
-
-        _process?.Dispose();
     }
 }
 
