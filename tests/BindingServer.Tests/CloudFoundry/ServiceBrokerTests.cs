@@ -161,6 +161,22 @@ public sealed class ServiceBrokerTests(ServerFactory factory) : IClassFixture<Se
     }
 
     [Fact]
+    public void A_catalog_with_values_of_the_wrong_type_is_refused_with_each_problem_not_a_500()
+    {
+        var catalog = JsonNode.Parse("""
+            {"services":[{"id":"s","name":"svc","description":"d","bindable":true,"plan_updateable":"yes","tags":[1],"requires":"x",
+              "plans":[{"id":"p","name":"a","description":"A","free":"no","maximum_polling_duration":"soon"}]}]}
+            """)!.AsObject();
+
+        var error = Assert.Throws<CfApiException>(() => CatalogSync.Validate(catalog));
+
+        Assert.Equal("Service broker catalog is invalid: \nService svc\n  Service \"plan_updateable\" field must be a boolean, but has value \"yes\"\n" +
+                     "  Service tags must be an array of strings, but has value [1]\n  Service \"requires\" field must be an array of strings, but has value \"x\"\n" +
+                     "  Plan a\n    Plan free must be a boolean, but has value \"no\"\n    Maximum polling duration must be an integer, but has value \"soon\"\n",
+            error.Description);
+    }
+
+    [Fact]
     public async Task Updating_a_broker_renames_it_or_fetches_the_catalog_again_and_delete_needs_no_instances()
     {
         var guid = (await _admin.CallAsync(HttpMethod.Post, "/v2/service_brokers", Register("third-broker"))).Guid();

@@ -26,7 +26,7 @@ public sealed record BrokerTarget(JsonObject Broker, JsonObject Service, JsonObj
     public static BrokerTarget? OfInstance(CfStore store, string instanceGuid) =>
         store.Get(CfStore.ServiceInstances, instanceGuid) is { } instance ? Of(store, instance) : null;
 
-    public bool Requires(string requirement) => Service["requires"] is JsonArray requires && requires.Any(r => r?.GetValue<string>() == requirement);
+    public bool Requires(string requirement) => Service["requires"] is JsonArray requires && requires.Any(r => r is JsonValue value && value.TryGetValue<string>(out var text) && text == requirement);
 }
 
 /// <summary>How a broker answered a request it accepted: at once (with its body) or asynchronously (with its operation).</summary>
@@ -373,7 +373,12 @@ public sealed class BrokerOperations(BrokerClient client, CfStore store, ILogger
 
             foreach (var mount in mounts)
             {
-                var missing = MountFields.FirstOrDefault(key => mount?[key] is null);
+                if (mount is not JsonObject)
+                {
+                    throw BrokerErrors.InvalidVolumeMounts(answer, "expected \"volume_mounts\" key to contain an array of JSON objects in body, broker returned '" + answer.Body + "'");
+                }
+
+                var missing = MountFields.FirstOrDefault(key => mount[key] is null);
                 if (missing is not null)
                 {
                     throw BrokerErrors.InvalidVolumeMounts(answer, $"required field '{missing}' is missing");

@@ -131,8 +131,9 @@ public sealed class BuiltInBroker(CfStore store, IOptions<CloudFoundryOptions> o
     {
         try
         {
-            var body = await JsonNode.ParseAsync(request.Body);
-            return [body?["plan_id"]?.GetValue<string>(), body?["previous_values"]?["plan_id"]?.GetValue<string>()];
+            var body = await JsonNode.ParseAsync(request.Body) as JsonObject;
+            static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+            return [Text(body?["plan_id"]), Text((body?["previous_values"] as JsonObject)?["plan_id"])];
         }
         catch (System.Text.Json.JsonException)
         {
@@ -151,8 +152,17 @@ public sealed class BuiltInBroker(CfStore store, IOptions<CloudFoundryOptions> o
 
     private async Task<IResult> BindAsync(HttpContext context, string instanceId, string bindingId)
     {
-        var body = await JsonNode.ParseAsync(context.Request.Body) as JsonObject ?? [];
-        var planId = body["plan_id"]?.GetValue<string>() ?? "";
+        JsonObject body;
+        try
+        {
+            body = await JsonNode.ParseAsync(context.Request.Body) as JsonObject ?? [];
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return Results.Json(new JsonObject { ["description"] = "the request body is not a JSON object" }, statusCode: 400);
+        }
+
+        var planId = body["plan_id"] is JsonValue id && id.TryGetValue<string>(out var text) ? text : "";
         var failure = Failures.FirstOrDefault(f => planId.EndsWith($"-fail-{f}", StringComparison.Ordinal));
         if (failure is not null)
         {

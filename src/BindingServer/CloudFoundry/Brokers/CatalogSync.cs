@@ -40,6 +40,14 @@ public static class CatalogSync
                 own.Add("Service \"bindable\" field must be a boolean, but has value " + (service["bindable"]?.ToJsonString() ?? "nil"));
             }
 
+            foreach (var flag in ServiceFlags)
+            {
+                OptionalBoolean(service, flag, $"Service \"{flag}\" field", own);
+            }
+
+            OptionalStrings(service, "tags", "Service tags", own);
+            OptionalStrings(service, "requires", "Service \"requires\" field", own);
+
             if (Text(service["id"]) is { } id && !serviceIds.Add(id))
             {
                 own.Add("Service ids must be unique");
@@ -65,6 +73,14 @@ public static class CatalogSync
                     RequireString(plan, "id", "Plan id", mine);
                     RequireString(plan, "name", "Plan name", mine);
                     RequireString(plan, "description", "Plan description", mine);
+                    OptionalBoolean(plan, "free", "Plan free", mine);
+                    OptionalBoolean(plan, "bindable", "Plan bindable", mine);
+                    OptionalBoolean(plan, "plan_updateable", "Plan updateable", mine);
+                    if (plan["maximum_polling_duration"] is { } duration && (duration is not JsonValue value || !value.TryGetValue<int>(out _)))
+                    {
+                        mine.Add($"Maximum polling duration must be an integer, but has value {duration.ToJsonString()}");
+                    }
+
                     if (Text(plan["id"]) is { } planId && !planIds.Add(planId))
                     {
                         mine.Add("Plan ids must be unique. Unable to register plan with id '" + planId + "'");
@@ -94,6 +110,24 @@ public static class CatalogSync
         if (problems.Count > 0)
         {
             throw Invalid(problems);
+        }
+    }
+
+    private static readonly string[] ServiceFlags = ["plan_updateable", "bindings_retrievable", "instances_retrievable", "allow_context_updates"];
+
+    private static void OptionalBoolean(JsonObject owner, string key, string what, List<string> problems)
+    {
+        if (owner[key] is { } node && (node is not JsonValue value || !value.TryGetValue<bool>(out _)))
+        {
+            problems.Add($"{what} must be a boolean, but has value {node.ToJsonString()}");
+        }
+    }
+
+    private static void OptionalStrings(JsonObject owner, string key, string what, List<string> problems)
+    {
+        if (owner[key] is { } node && (node is not JsonArray items || items.Any(item => Text(item) is null)))
+        {
+            problems.Add($"{what} must be an array of strings, but has value {node.ToJsonString()}");
         }
     }
 
