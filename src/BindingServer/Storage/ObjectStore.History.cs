@@ -10,9 +10,12 @@ public sealed partial class ObjectStore
     /// <summary>
     /// Starts following changes after <paramref name="afterRevision"/>: returns the logged changes already
     /// committed and a channel for the rest, with no gap and no overlap between them.
-    /// Null when that revision has been compacted away.
+    /// Null when that revision has been compacted away. A client's watch (<paramref name="bounded"/>) holds at most
+    /// <c>Store:WatchBufferSize</c> undelivered changes: past that its channel is closed, and the watch ends as the
+    /// apiserver ends an unresponsive watcher's, so the client watches again from where it was; the server's own
+    /// controllers follow unbounded.
     /// </summary>
-    public async Task<WatchFeed?> FollowAsync(long afterRevision, CancellationToken cancellationToken)
+    public async Task<WatchFeed?> FollowAsync(long afterRevision, CancellationToken cancellationToken, bool bounded = false)
     {
         await _lock.WaitAsync(cancellationToken);
         try
@@ -26,7 +29,7 @@ public sealed partial class ObjectStore
             var backlog = await db.Changes.AsNoTracking().Where(c => c.Revision > afterRevision).OrderBy(c => c.Revision)
                 .Select(c => new { c.Revision, c.Type, c.Key, c.Body })
                 .ToListAsync(cancellationToken);
-            return Subscribe(_snapshot, backlog.Select(c => new StoreChange(c.Revision, Enum.Parse<ChangeType>(c.Type), c.Key, c.Body)).ToList());
+            return Subscribe(_snapshot, backlog.Select(c => new StoreChange(c.Revision, Enum.Parse<ChangeType>(c.Type), c.Key, c.Body)).ToList(), bounded);
         }
         finally
         {
@@ -35,12 +38,12 @@ public sealed partial class ObjectStore
     }
 
     /// <summary>Starts following changes after the current snapshot, which is returned for the initial state.</summary>
-    public async Task<WatchFeed> FollowFromNowAsync(CancellationToken cancellationToken)
+    public async Task<WatchFeed> FollowFromNowAsync(CancellationToken cancellationToken, bool bounded = false)
     {
         await _lock.WaitAsync(cancellationToken);
         try
         {
-            return Subscribe(_snapshot, []);
+            return Subscribe(_snapshot, [], bounded);
         }
         finally
         {
@@ -48,9 +51,11 @@ public sealed partial class ObjectStore
         }
     }
 
-    private WatchFeed Subscribe(Snapshot snapshot, IReadOnlyList<StoreChange> backlog)
+    private WatchFeed Subscribe(Snapshot snapshot, IReadOnlyList<StoreChange> backlog, bool bounded)
     {
-        var channel = Channel.CreateUnbounded<StoreChange>(new UnboundedChannelOptions { SingleReader = true });
+        var channel = bounded
+            ? Channel.CreateBounded<StoreChange>(new BoundedChannelOptions(_options.WatchBufferSize) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait })
+            : Channel.CreateUnbounded<StoreChange>(new UnboundedChannelOptions { SingleReader = true });
         lock (_watchers)
         {
             _watchers.Add(channel);

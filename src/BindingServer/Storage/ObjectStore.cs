@@ -375,13 +375,18 @@ public sealed partial class ObjectStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Hands a change to every watcher; one whose bounded buffer is full is closed and dropped instead of growing.</summary>
     private void Publish(StoreChange change)
     {
         lock (_watchers)
         {
-            foreach (var watcher in _watchers)
+            for (var i = _watchers.Count - 1; i >= 0; i--)
             {
-                watcher.Writer.TryWrite(change);
+                if (!_watchers[i].Writer.TryWrite(change))
+                {
+                    _watchers[i].Writer.TryComplete();
+                    _watchers.RemoveAt(i);
+                }
             }
         }
     }

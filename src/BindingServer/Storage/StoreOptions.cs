@@ -13,4 +13,10 @@ public sealed class StoreOptions
 
     /// <summary>How many revisions of change log to keep for watches and paged lists before compacting.</summary>
     public int RetainedRevisions { get; set; } = 10_000;
+
+    /// <summary>
+    /// Changes a client's watch may have waiting before the server ends it for being too slow (the client then
+    /// watches again from its last resourceVersion, or re-lists after a 410).
+    /// </summary>
+    public int WatchBufferSize { get; set; } = 10_000;
 }

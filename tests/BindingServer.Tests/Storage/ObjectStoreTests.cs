@@ -10,8 +10,9 @@ public sealed class ObjectStoreTests : IDisposable
     private const string Prefix = "/test/things/";
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "bindingserver-store-" + Guid.NewGuid().ToString("N"));
 
-    private ObjectStore Open(bool inMemory = false) =>
-        new(Options.Create(new StoreOptions { InMemory = inMemory, DataPath = _folder, RetainedRevisions = 10 }), new StoreKeyResolver([Prefix]));
+    private ObjectStore Open(bool inMemory = false, int watchBufferSize = 10_000) =>
+        new(Options.Create(new StoreOptions { InMemory = inMemory, DataPath = _folder, RetainedRevisions = 10, WatchBufferSize = watchBufferSize }),
+            new StoreKeyResolver([Prefix]));
 
     private static byte[] Body(string text) => Encoding.UTF8.GetBytes(text);
 
@@ -264,6 +265,37 @@ public sealed class ObjectStoreTests : IDisposable
             var listed = await store.ListAtAsync(Prefix, revision, CancellationToken.None);
             Assert.Equal(expected, listed!.Select(e => $"{e.Key[Prefix.Length..]}={Encoding.UTF8.GetString(e.Body)}"));
         }
+    }
+
+    [Fact]
+    public async Task A_client_watch_that_falls_too_far_behind_is_ended_while_the_servers_own_followers_are_not()
+    {
+        await using var store = Open(inMemory: true, watchBufferSize: 5);
+        using var client = await store.FollowFromNowAsync(CancellationToken.None, bounded: true);
+        using var controller = await store.FollowFromNowAsync(CancellationToken.None);
+
+        for (var i = 0; i < 8; i++)
+        {
+            await PutAsync(store, $"k{i}", "{}");
+        }
+
+        // The client's watch got what fitted, then its channel was closed; the controller's feed holds every change.
+        var delivered = new List<long>();
+        await foreach (var change in client.Live.ReadAllAsync())
+        {
+            delivered.Add(change.Revision);
+        }
+
+        Assert.Equal(5, delivered.Count);
+        Assert.True(client.Live.Completion.IsCompleted);
+        var followed = 0;
+        while (controller.Live.TryRead(out _))
+        {
+            followed++;
+        }
+
+        Assert.Equal(8, followed);
+        Assert.False(controller.Live.Completion.IsCompleted);
     }
 
     [Fact]

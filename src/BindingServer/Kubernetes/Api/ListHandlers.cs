@@ -196,8 +196,8 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
         var fromNow = options.SendInitialEvents == true || string.IsNullOrEmpty(options.ResourceVersion) || options.ResourceVersion == "0";
         var afterRevision = fromNow ? 0 : long.Parse(options.ResourceVersion!, CultureInfo.InvariantCulture);
         var feed = fromNow
-            ? await store.FollowFromNowAsync(context.RequestAborted)
-            : await store.FollowAsync(afterRevision, context.RequestAborted);
+            ? await store.FollowFromNowAsync(context.RequestAborted, bounded: true)
+            : await store.FollowAsync(afterRevision, context.RequestAborted, bounded: true);
 
         var response = context.Response;
         response.StatusCode = 200;
