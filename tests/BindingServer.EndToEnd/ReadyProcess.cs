@@ -18,6 +18,8 @@ public sealed class ReadyProcess : IAsyncDisposable
 
     public Uri Address { get; private set; } = null!;
 
+    public int Id => _process.Id;
+
     /// <summary>What the process wrote to standard error so far.</summary>
     public string Errors
     {

@@ -25,6 +25,9 @@ public sealed partial class ServerProcess : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The server's process id (for tests that kill it).</summary>
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("not started");
+
     [GeneratedRegex(@"^BindingServer ready: (https?://\S+)")]
     private static partial Regex ReadyLine();
 

@@ -35,7 +35,7 @@ public sealed partial class ObjectStore : IAsyncDisposable
         _folderLock = LockFolder(_options);
         _connection = new SqliteConnection(ConnectionString(_options));
         _connection.Open();
-        Pragma(_options.InMemory ? "PRAGMA journal_mode=MEMORY;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        Pragma(_options.InMemory ? "PRAGMA journal_mode=MEMORY;" : $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(_options.SynchronousFull ? "FULL" : "NORMAL")};");
         // EF Core serves only migrations of older databases and history queries; building it is left until one needs it.
         _dbOptions = new(() => new DbContextOptionsBuilder<StoreDbContext>().UseSqlite(_connection).UseModel(CompiledModel.StoreDbContextModel.Instance).Options);
         StoreSchema.Ensure(_connection, NewContext);

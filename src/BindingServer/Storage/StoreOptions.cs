@@ -19,4 +19,11 @@ public sealed class StoreOptions
     /// watches again from its last resourceVersion, or re-lists after a 410).
     /// </summary>
     public int WatchBufferSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// SQLite's <c>synchronous=FULL</c>: every commit is on disk before it is acknowledged, so acknowledged writes
+    /// survive a power loss too. Off by default (<c>NORMAL</c>): in WAL mode that already survives a crash of the
+    /// process, and costs fewer disk flushes.
+    /// </summary>
+    public bool SynchronousFull { get; set; }
 }
