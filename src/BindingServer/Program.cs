@@ -62,6 +62,7 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
     kestrel.AddServerHeader = false;
 });
 
+builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
 builder.Services.Configure<AuthenticationOptions>(builder.Configuration.GetSection(AuthenticationOptions.Section));
 builder.Services.AddServerCertificates(builder.Configuration);
 builder.Services.AddSingleton<RbacAuthorizer>();
@@ -142,6 +143,7 @@ if (serverOptions.LogRequests)
 }
 
 app.UseMiddleware<RequestJournal.Middleware>();
+app.UseMiddleware<InFlightLimit>();
 app.UseMiddleware<FaultInjection.Middleware>();
 app.UseMiddleware<KubernetesErrorMiddleware>();
 app.UseMiddleware<CfErrorMiddleware>();

@@ -29,4 +29,10 @@ public sealed class ServerOptions
     /// warnings and errors are logged either way, and the request journal records every request for tests.
     /// </summary>
     public bool LogRequests { get; set; }
+
+    /// <summary>The apiserver's <c>--max-requests-inflight</c>: read-only requests served at once before 429s (0: no limit).</summary>
+    public int MaxRequestsInFlight { get; set; } = 400;
+
+    /// <summary>The apiserver's <c>--max-mutating-requests-inflight</c>: writes served at once before 429s (0: no limit).</summary>
+    public int MaxMutatingRequestsInFlight { get; set; } = 200;
 }
