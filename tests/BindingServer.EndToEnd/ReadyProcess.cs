@@ -20,6 +20,13 @@ public sealed class ReadyProcess : IAsyncDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>Waits for the process to end by itself, and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        await _process.WaitForExitAsync(cancellationToken);
+        return _process.ExitCode;
+    }
+
     /// <summary>What the process wrote to standard error so far.</summary>
     public string Errors
     {

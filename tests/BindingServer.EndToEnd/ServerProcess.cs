@@ -28,6 +28,10 @@ public sealed partial class ServerProcess : IAsyncLifetime
     /// <summary>The server's process id (for tests that kill it).</summary>
     public int ProcessId => _process?.Id ?? throw new InvalidOperationException("not started");
 
+    /// <summary>Waits for the server to end by itself (after a signal, say), and returns its exit code.</summary>
+    public Task<int> WaitForExitAsync(CancellationToken cancellationToken) =>
+        (_process ?? throw new InvalidOperationException("not started")).WaitForExitAsync(cancellationToken);
+
     [GeneratedRegex(@"^BindingServer ready: (https?://\S+)")]
     private static partial Regex ReadyLine();
 

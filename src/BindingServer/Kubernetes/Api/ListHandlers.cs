@@ -10,7 +10,7 @@ using BindingServer.Storage;
 namespace BindingServer.Kubernetes.Api;
 
 /// <summary>List (with selectors, paging and historical revisions) and watch, generic over kinds.</summary>
-public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<ListHandlers> logger)
+public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<ListHandlers> logger, IHostApplicationLifetime lifetime)
 {
     /// <summary>The apiserver's 410 text for a continue token whose revision has been compacted away.</summary>
     public const string ContinueTooOld =
@@ -217,7 +217,9 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
 
         using var subscription = feed;
         var timeout = TimeSpan.FromSeconds(options.TimeoutSeconds ?? (long)(1800 * (1 + Random.Shared.NextDouble())));
-        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        // A watch ends at its timeout, when the client goes, or when the server is stopping: its stream then ends cleanly
+        // and the client watches again, instead of holding shutdown open until the host gives up on it.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         ending.CancelAfter(timeout);
         var token = ending.Token;
         var lastRevision = fromNow ? feed.Start.Revision : afterRevision;
