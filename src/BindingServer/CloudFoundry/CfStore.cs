@@ -58,6 +58,13 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
 
     public string Now => KubeTimeConverter.ToText(clock.GetUtcNow());
 
+    /// <summary>A <c>last_operation</c> as CC records one on an instance or binding, started and updated now.</summary>
+    public JsonObject Operation(string type, string state, string description = "")
+    {
+        var now = Now;
+        return new JsonObject { ["type"] = type, ["state"] = state, ["description"] = description, ["updated_at"] = now, ["created_at"] = now };
+    }
+
     public JsonObject? Get(string collection, string guid)
     {
         var entry = store.Current.Get(Prefix(collection), Prefix(collection) + guid);

@@ -100,10 +100,9 @@ public sealed class ServiceLifecycle(CfStore store, CfAccess access, CfPresenter
                     throw CfApiException.AsyncNotAllowed();
                 }
 
-                var now = store.Now;
                 var marked = await store.UpdateAsync(CfStore.ServiceInstances, guid, record =>
                 {
-                    record["last_operation"] = new JsonObject { ["type"] = "delete", ["state"] = "in progress", ["description"] = "", ["updated_at"] = now, ["created_at"] = now };
+                    record["last_operation"] = store.Operation("delete", "in progress");
                     record["broker_operation"] = outcome.Operation;
                 });
                 poller.Wake();
@@ -117,14 +116,8 @@ public sealed class ServiceLifecycle(CfStore store, CfAccess access, CfPresenter
     }
 
     /// <summary>An instance whose broker refused an update or delete keeps that operation, failed, as CC's locks leave it.</summary>
-    public async Task FailAsync(string instanceGuid, string type, string description)
-    {
-        var now = store.Now;
-        await store.UpdateAsync(CfStore.ServiceInstances, instanceGuid, record => record["last_operation"] = new JsonObject
-        {
-            ["type"] = type, ["state"] = "failed", ["description"] = description, ["updated_at"] = now, ["created_at"] = now,
-        });
-    }
+    public Task FailAsync(string instanceGuid, string type, string description) =>
+        store.UpdateAsync(CfStore.ServiceInstances, instanceGuid, record => record["last_operation"] = store.Operation(type, "failed", description));
 
     /// <summary>A service key is a binding without an app: the broker unbinds it, then the record goes.</summary>
     public async Task DeleteKeyAsync(JsonObject key, BrokerCaller caller)

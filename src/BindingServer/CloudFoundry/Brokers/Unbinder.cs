@@ -75,10 +75,9 @@ public sealed class Unbinder(CfStore store, BrokerOperations broker, BrokerPolle
 
         if (outcome.Asynchronous && acceptsIncomplete)
         {
-            var now = store.Now;
             var marked = await store.UpdateAsync(CfStore.ServiceBindings, guid, record =>
             {
-                record["last_operation"] = new JsonObject { ["type"] = "delete", ["state"] = "in progress", ["description"] = "", ["updated_at"] = now, ["created_at"] = now };
+                record["last_operation"] = store.Operation("delete", "in progress");
                 record["broker_operation"] = outcome.Operation;
             });
             poller.Wake();

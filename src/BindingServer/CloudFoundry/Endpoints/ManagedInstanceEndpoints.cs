@@ -31,9 +31,6 @@ public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present
             .WithMetadata(CloudFoundryApiDocs.Delete("a managed service instance"));
     }
 
-    private static JsonObject Operation(string type, string state, string now) =>
-        new() { ["type"] = type, ["state"] = state, ["description"] = "", ["updated_at"] = now, ["created_at"] = now };
-
     private async Task CreateAsync(HttpContext context)
     {
         var user = access.Writer(context);
@@ -58,7 +55,6 @@ public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present
         var name = Text(body, "name")!;
         lifecycle.CheckInstanceName(spaceGuid, name);
         visibility.CheckAvailableIn(plan, Text(org!, "guid")!);
-        var now = store.Now;
         var record = new JsonObject
         {
             ["type"] = "managed_service_instance",
@@ -68,7 +64,7 @@ public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present
             ["credentials"] = new JsonObject(),
             ["dashboard_url"] = null,
             ["tags"] = body["tags"]?.DeepClone() ?? new JsonArray(),
-            ["last_operation"] = Operation("create", "in progress", now),
+            ["last_operation"] = store.Operation("create", "in progress"),
         };
         var guid = Guid.NewGuid().ToString();
         record["guid"] = guid;
@@ -174,12 +170,11 @@ public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present
             operation = outcome.Operation;
         }
 
-        var now = store.Now;
         var updated = await store.UpdateAsync(CfStore.ServiceInstances, guid, record =>
         {
             record["name"] = Text(body, "name") ?? Text(record, "name");
             record["tags"] = body["tags"]?.DeepClone() ?? record["tags"]?.DeepClone();
-            record["last_operation"] = Operation("update", asynchronous ? "in progress" : "succeeded", now);
+            record["last_operation"] = store.Operation("update", asynchronous ? "in progress" : "succeeded");
             if (asynchronous)
             {
                 record["pending_plan_guid"] = Text(newPlan, "guid");

@@ -190,10 +190,9 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
             if (asynchronous)
             {
                 await CheckAsynchronousAllowedAsync(target, guid, acceptsIncomplete, caller);
-                var now = store.Now;
                 record["credentials"] = null;
                 record["syslog_drain_url"] = null;
-                record["last_operation"] = new JsonObject { ["type"] = "create", ["state"] = "in progress", ["description"] = "", ["updated_at"] = now, ["created_at"] = now };
+                record["last_operation"] = store.Operation("create", "in progress");
                 record["broker_operation"] = outcome.Operation;
             }
             else
