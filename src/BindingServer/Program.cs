@@ -126,10 +126,21 @@ catch (Exception error) when (error is IOException or UnauthorizedAccessExceptio
     Console.Error.WriteLine($"{AuthenticationOptions.Section}:TokenAuthFile: {error.Message}");
     return 1;
 }
-await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
-await BootstrapPolicy.EnsureAsync(app.Services.GetRequiredService<ResourceRegistry>(), app.Services.GetRequiredService<ObjectStore>(), CancellationToken.None);
-await ServiceAccountsController.EnsureDefaultAccountsAsync(app.Services.GetRequiredService<ObjectStore>(), app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
-await app.Services.GetRequiredService<BrokerRegistry>().SeedAsync();
+
+try
+{
+    await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
+    await BootstrapPolicy.EnsureAsync(app.Services.GetRequiredService<ResourceRegistry>(), app.Services.GetRequiredService<ObjectStore>(), CancellationToken.None);
+    await ServiceAccountsController.EnsureDefaultAccountsAsync(app.Services.GetRequiredService<ObjectStore>(), app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
+    await app.Services.GetRequiredService<BrokerRegistry>().SeedAsync();
+}
+catch (StoreCommitException error)
+{
+    // A full disk, or a Store:QuotaMegabytes too small for the start state: say so rather than serve half of it.
+    Console.Error.WriteLine($"the start state cannot be stored: {error.Message} ({error.InnerException?.Message})");
+    return 1;
+}
+
 if (seedPaths.Count > 0 && !await SeedFiles.LoadAsync(seedPaths, app.Services.GetRequiredService<Fixtures>(), Console.Out, Console.Error))
 {
     return 1;

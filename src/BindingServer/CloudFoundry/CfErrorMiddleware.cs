@@ -24,6 +24,12 @@ public sealed class CfErrorMiddleware(RequestDelegate next, ILogger<CfErrorMiddl
         {
             await CfHttp.WriteErrorAsync(context, error);
         }
+        catch (BindingServer.Storage.StoreCommitException error) when (!context.Response.HasStarted)
+        {
+            // CC answers a failed database write as an unknown error; the write is not stored and the server goes on.
+            logger.LogWarning("write not committed on {Method} {Path}: {Reason}", context.Request.Method, context.Request.Path, error.InnerException?.Message);
+            await CfHttp.WriteErrorAsync(context, CfApiException.Unknown());
+        }
         catch (Exception error) when (!context.Response.HasStarted && error is not OperationCanceledException)
         {
             logger.LogError(error, "unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);

@@ -36,6 +36,12 @@ public sealed partial class ObjectStore : IAsyncDisposable
         _connection = new SqliteConnection(ConnectionString(_options));
         _connection.Open();
         Pragma(_options.InMemory ? "PRAGMA journal_mode=MEMORY;" : $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(_options.SynchronousFull ? "FULL" : "NORMAL")};");
+        if (_options.QuotaMegabytes > 0)
+        {
+            // SQLite refuses to grow the file past this many pages with SQLITE_FULL, exactly as when the disk is full.
+            Pragma($"PRAGMA max_page_count = {_options.QuotaMegabytes * 1024L * 1024L / PageSize()};");
+        }
+
         // EF Core serves only migrations of older databases and history queries; building it is left until one needs it.
         _dbOptions = new(() => new DbContextOptionsBuilder<StoreDbContext>().UseSqlite(_connection).UseModel(CompiledModel.StoreDbContextModel.Instance).Options);
         StoreSchema.Ensure(_connection, NewContext);
@@ -90,6 +96,13 @@ public sealed partial class ObjectStore : IAsyncDisposable
         using var command = _connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
+    }
+
+    private long PageSize()
+    {
+        using var command = _connection.CreateCommand();
+        command.CommandText = "PRAGMA page_size;";
+        return (long)command.ExecuteScalar()!;
     }
 
     private StoreDbContext NewContext() => new(_dbOptions.Value);
@@ -281,9 +294,11 @@ public sealed partial class ObjectStore : IAsyncDisposable
             catch (Exception error)
 #pragma warning restore CA1031
             {
+                var failure = new StoreCommitException(error is SqliteException { SqliteErrorCode: SQLitePCL.raw.SQLITE_FULL }
+                    ? StoreCommitException.SpaceExceeded : error.Message, error);
                 foreach (var (write, _) in decided)
                 {
-                    write.Done.TrySetException(error);
+                    write.Done.TrySetException(failure);
                 }
 
                 return;
@@ -297,7 +312,14 @@ public sealed partial class ObjectStore : IAsyncDisposable
 
             if (start.Revision / 1000 != working.Revision / 1000)
             {
-                await CompactLockedAsync(working.Revision - _options.RetainedRevisions, CancellationToken.None);
+                try
+                {
+                    await CompactLockedAsync(working.Revision - _options.RetainedRevisions, CancellationToken.None);
+                }
+                catch (SqliteException)
+                {
+                    // The writes are committed and published; compaction only tidies, and the next thousand retries it.
+                }
             }
         }
 

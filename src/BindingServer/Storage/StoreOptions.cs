@@ -26,4 +26,10 @@ public sealed class StoreOptions
     /// process, and costs fewer disk flushes.
     /// </summary>
     public bool SynchronousFull { get; set; }
+
+    /// <summary>
+    /// The most the database may grow to, in MiB (0: no limit), as etcd's <c>--quota-backend-bytes</c>: past it a
+    /// write is refused with etcd's "database space exceeded" (a 500), reads go on, and deletes and compaction make room.
+    /// </summary>
+    public int QuotaMegabytes { get; set; }
 }

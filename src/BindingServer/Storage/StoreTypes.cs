@@ -141,6 +141,16 @@ public sealed class WatchFeed(Snapshot start, IReadOnlyList<StoreChange> backlog
 /// <summary>The store cannot be opened: its folder is another process's, or its database is unreadable. The message says which.</summary>
 public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
+/// <summary>
+/// A batch of writes could not be committed (the disk or the quota is full, an I/O error): nothing of it was stored or
+/// published. The message is what the API answers, as the apiserver passes on etcd's error.
+/// </summary>
+public sealed class StoreCommitException(string message, Exception inner) : Exception(message, inner)
+{
+    /// <summary>etcd's words for a full backend, which client code and people searching for it know.</summary>
+    public const string SpaceExceeded = "etcdserver: mvcc: database space exceeded";
+}
+
 /// <summary>Maps a storage key to the key prefix of its resource (<c>/group/plural/</c>).</summary>
 public sealed class StoreKeyResolver(IEnumerable<string> resourcePrefixes)
 {

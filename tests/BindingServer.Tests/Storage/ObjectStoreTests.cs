@@ -10,8 +10,8 @@ public sealed class ObjectStoreTests : IDisposable
     private const string Prefix = "/test/things/";
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "bindingserver-store-" + Guid.NewGuid().ToString("N"));
 
-    private ObjectStore Open(bool inMemory = false, int watchBufferSize = 10_000) =>
-        new(Options.Create(new StoreOptions { InMemory = inMemory, DataPath = _folder, RetainedRevisions = 10, WatchBufferSize = watchBufferSize }),
+    private ObjectStore Open(bool inMemory = false, int watchBufferSize = 10_000, int quotaMegabytes = 0) =>
+        new(Options.Create(new StoreOptions { InMemory = inMemory, DataPath = _folder, RetainedRevisions = 10, WatchBufferSize = watchBufferSize, QuotaMegabytes = quotaMegabytes }),
             new StoreKeyResolver([Prefix]));
 
     private static byte[] Body(string text) => Encoding.UTF8.GetBytes(text);
@@ -312,5 +312,51 @@ public sealed class ObjectStoreTests : IDisposable
         var live = await feed.Live.ReadAsync();
         Assert.Equal("two", live.Key[Prefix.Length..]);
         Assert.Equal(feed.Backlog[0].Revision + 1, live.Revision);
+    }
+
+    [Fact]
+    public async Task A_write_past_the_quota_fails_alone_publishes_nothing_and_the_store_goes_on()
+    {
+        await using var store = Open(quotaMegabytes: 1);
+        using var feed = await store.FollowFromNowAsync(CancellationToken.None);
+        var big = new string('x', 100_000);
+        StoreCommitException? full = null;
+        var stored = 0;
+        while (full is null && stored < 50)
+        {
+            try
+            {
+                await PutAsync(store, $"big-{stored}", big);
+                stored++;
+            }
+            catch (StoreCommitException error)
+            {
+                full = error;
+            }
+        }
+
+        Assert.NotNull(full);
+        Assert.Equal("etcdserver: mvcc: database space exceeded", full.Message);
+        var revision = store.Current.Revision;
+        Assert.Null(store.Current.Get(Prefix, Prefix + $"big-{stored}"));
+        var published = 0;
+        while (feed.Live.TryRead(out var change))
+        {
+            Assert.NotEqual(Prefix + $"big-{stored}", change.Key);
+            published++;
+        }
+
+        Assert.Equal(stored, published);
+
+        // Reads go on, a small write may still fit, and deleting makes room again.
+        Assert.Equal(stored, store.Current.Range(Prefix, Prefix, "").Count);
+        for (var i = 0; i < stored; i++)
+        {
+            await store.MutateAsync(Prefix + $"big-{i}", (_, _) => new Mutation.Delete(Body("{}")), dryRun: false, CancellationToken.None);
+        }
+
+        await store.CompactAsync(store.Current.Revision, CancellationToken.None);
+        var after = await PutAsync(store, "big-again", big);
+        Assert.True(after!.Revision > revision);
     }
 }

@@ -1,5 +1,6 @@
 using BindingServer.Documentation;
 using BindingServer.Kubernetes.Errors;
+using BindingServer.Storage;
 
 namespace BindingServer.Kubernetes.Api;
 
@@ -153,6 +154,12 @@ public sealed class KubernetesErrorMiddleware(RequestDelegate next, ResourceCata
         {
             var status = error.StatusCode == 413 ? StatusErrors.TooLarge() : StatusErrors.BadRequest(error.Message);
             await KubeHttp.WriteStatusAsync(context, status.Status);
+        }
+        catch (StoreCommitException error) when (!context.Response.HasStarted)
+        {
+            // As the apiserver passes on etcd's error: the write is not stored, and the server goes on serving.
+            logger.LogWarning("write not committed on {Method} {Path}: {Reason}", context.Request.Method, path, error.InnerException?.Message);
+            await KubeHttp.WriteStatusAsync(context, StatusErrors.Internal(error.Message).Status);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
