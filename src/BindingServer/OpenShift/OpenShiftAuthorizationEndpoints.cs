@@ -264,7 +264,8 @@ public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceR
         }
 
         var options = WriteOptions.Parse(context.Request, "PatchOptions", mediaType == "application/apply-patch+yaml");
-        var patch = await KubeHttp.ReadBodyAsync(context.Request, context.RequestAborted);
+        var patch = KubeHttp.ValidUtf8(await KubeHttp.ReadBodyAsync(context.Request, context.RequestAborted));
+        var mergePatch = mediaType is "application/merge-patch+json" or "application/strategic-merge-patch+json" ? ResourceRegistry.ParsePatch(patch) : null;
         var warnings = new List<string>();
         var updated = await RewriteAsync(view, () => registry.UpdateObjectAsync(view.Rbac, ns, name, current =>
         {
@@ -273,7 +274,7 @@ public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceR
             {
                 "application/json-patch+json" => JsonPatch.Apply(document, patch),
                 "application/apply-patch+yaml" => Applied(document, YamlConversion.ToJson(patch), view.OpenShift.ObjectType),
-                _ => (JsonObject)MergePatch.Apply(document, JsonNode.Parse(patch))!,
+                _ => (JsonObject)MergePatch.Apply(document, mergePatch)!,
             };
             var binding = BodyDecoder.DecodeObject(view.OpenShift, patched, options.FieldValidation, warnings, [], strictAsPatch: true);
             PlaceInScope(view, binding, ns);

@@ -17,13 +17,25 @@ public sealed record DeleteOptions(bool DryRun, long? GracePeriodSeconds, string
         JsonObject? json = null;
         if (body.Length > 0)
         {
+            JsonNode? parsed;
             try
             {
-                json = JsonNode.Parse(body) as JsonObject;
+                // As any body: JSON, YAML or protobuf, and a 415 for another media type.
+                parsed = JsonNode.Parse(KubeHttp.BodyAsJson(request, body));
             }
             catch (JsonException error)
             {
                 throw StatusErrors.BadRequest($"couldn't get version/kind; json parse error: {error.Message}");
+            }
+
+            // The decoder first reads apiVersion and kind, which fails on anything but an object with string values there.
+            json = parsed is null ? [] : parsed as JsonObject ?? throw KindUnreadable(parsed, "Go value of type struct { APIVersion string; Kind string }");
+            foreach (var field in new[] { "apiVersion", "kind" })
+            {
+                if (json[field] is { } value && value.GetValueKind() != JsonValueKind.String)
+                {
+                    throw KindUnreadable(value, $"Go struct field .{field} of type string");
+                }
             }
         }
 
@@ -74,6 +86,9 @@ public sealed record DeleteOptions(bool DryRun, long? GracePeriodSeconds, string
 
         return new DeleteOptions(dryRun, grace, uid, resourceVersion, policy, orphan);
     }
+
+    private static KubeApiException KindUnreadable(JsonNode? node, string target) =>
+        StatusErrors.BadRequest($"couldn't get version/kind; json parse error: json: cannot unmarshal {BodyDecoder.GoJsonType(node)} into {target}");
 
     /// <summary>
     /// A field of the body read as its Go type. A body of the wrong shape fails to decode, which the apiserver reports

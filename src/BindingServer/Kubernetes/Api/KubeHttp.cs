@@ -59,7 +59,6 @@ public static class KubeHttp
         return MediaTypeHeaderValue.TryParse(contentType, out var parsed) ? parsed.MediaType.ToString().ToLowerInvariant() : contentType;
     }
 
-    /// <summary>Reads a create or update body (JSON or YAML) into JSON bytes; other media types are a 415.</summary>
     /// <summary>
     /// JSON text as Go's decoder reads it: bytes that are not valid UTF-8 become U+FFFD (so such a string is accepted,
     /// as the apiserver accepts it, where .NET's reader would refuse the document).
@@ -67,6 +66,7 @@ public static class KubeHttp
     public static byte[] ValidUtf8(byte[] body) =>
         System.Text.Unicode.Utf8.IsValid(body) ? body : Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(body));
 
+    /// <summary>Reads a body (JSON, YAML or protobuf) into JSON bytes; other media types are a 415.</summary>
     public static byte[] BodyAsJson(HttpRequest request, byte[] body)
     {
         switch (MediaType(request))

@@ -44,7 +44,8 @@ public sealed partial class ResourceRegistry
         return result;
     }
 
-    private static JsonObject ParsePatch(byte[] patch)
+    /// <summary>A merge or strategic merge patch document, or the apiserver's 400 for one that is not a JSON object.</summary>
+    internal static JsonObject ParsePatch(byte[] patch)
     {
         try
         {

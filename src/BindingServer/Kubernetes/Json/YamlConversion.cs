@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using BindingServer.Kubernetes.Errors;
 using YamlDotNet.Core;
+using YamlDotNet.Core.Events;
 using YamlDotNet.RepresentationModel;
 
 namespace BindingServer.Kubernetes.Json;
@@ -25,7 +26,7 @@ public static class YamlConversion
         {
             try
             {
-                return [JsonNode.Parse(body)];
+                return [JsonNode.Parse(body, documentOptions: new System.Text.Json.JsonDocumentOptions { MaxDepth = MaxNesting })];
             }
             catch (System.Text.Json.JsonException)
             {
@@ -36,27 +37,81 @@ public static class YamlConversion
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(Encoding.UTF8.GetString(body)));
+            stream.Load(new NestingLimit(new Parser(new StringReader(Encoding.UTF8.GetString(body)))));
         }
         catch (YamlException error)
         {
             throw StatusErrors.BadRequest($"error decoding YAML: {error.Message}");
         }
 
-        return stream.Documents.Select(d => Convert(d.RootNode)).ToList();
+        // Aliases are shared nodes here but copies in JSON: a few lines can stand for billions of values.
+        var budget = new ExpansionBudget(4L * body.Length + 1000);
+        return stream.Documents.Select(d => Convert(d.RootNode, budget)).ToList();
+    }
+
+    /// <summary>
+    /// Deeper than any object served here nests, and shallow enough for the recursive readers (YamlDotNet's node model
+    /// and <see cref="Convert"/>): a deeper body is refused before it can exhaust the stack.
+    /// </summary>
+    private const int MaxNesting = 100;
+
+    /// <summary>The parser's events, refused past <see cref="MaxNesting"/> levels of mappings and sequences.</summary>
+    private sealed class NestingLimit(IParser inner) : IParser
+    {
+        private int _depth;
+
+        public ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            if (!inner.MoveNext())
+            {
+                return false;
+            }
+
+            if (inner.Current is MappingStart or SequenceStart && ++_depth > MaxNesting)
+            {
+                throw new YamlException(inner.Current.Start, inner.Current.End, $"the document nests deeper than {MaxNesting} levels");
+            }
+
+            if (inner.Current is MappingEnd or SequenceEnd)
+            {
+                _depth--;
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>How many JSON values a YAML body may turn into; only aliases make more values than the body has bytes.</summary>
+    private sealed class ExpansionBudget(long values)
+    {
+        private long _left = values;
+
+        public void Take()
+        {
+            if (--_left < 0)
+            {
+                throw StatusErrors.BadRequest("error decoding YAML: yaml: document contains excessive aliasing");
+            }
+        }
     }
 
     /// <summary>JSON values as a YAML stream, one document each, each written as the apiserver writes YAML (<see cref="GoYaml"/>).</summary>
     public static string ToYaml(IEnumerable<JsonNode> documents) => string.Join("---\n", documents.Select(GoYaml.Write));
 
-    private static JsonNode? Convert(YamlNode node) => node switch
+    private static JsonNode? Convert(YamlNode node, ExpansionBudget budget)
     {
-        YamlMappingNode map => new JsonObject(map.Children.Select(p =>
-            KeyValuePair.Create(((YamlScalarNode)p.Key).Value ?? "", Convert(p.Value)))),
-        YamlSequenceNode list => new JsonArray(list.Children.Select(Convert).ToArray()),
-        YamlScalarNode scalar => Scalar(scalar),
-        _ => null,
-    };
+        budget.Take();
+        return node switch
+        {
+            YamlMappingNode map => new JsonObject(map.Children.Select(p =>
+                KeyValuePair.Create(((YamlScalarNode)p.Key).Value ?? "", Convert(p.Value, budget)))),
+            YamlSequenceNode list => new JsonArray(list.Children.Select(child => Convert(child, budget)).ToArray()),
+            YamlScalarNode scalar => Scalar(scalar),
+            _ => null,
+        };
+    }
 
     private static JsonValue? Scalar(YamlScalarNode scalar)
     {
