@@ -52,4 +52,36 @@ public sealed class DataFolderTests : IDisposable
         Assert.Contains($"the store in {Path.GetFullPath(_folder)} cannot be opened: ", output);
         Assert.DoesNotContain("   at ", output);
     }
+
+    [Fact]
+    public async Task An_unreadable_database_stops_the_server_with_the_reason()
+    {
+        // A path SQLite cannot open as a file, whoever runs the server (root reads through file modes).
+        Directory.CreateDirectory(Path.Combine(_folder, "bindingserver.db"));
+
+        var (exitCode, output) = await StartSecondAsync();
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"the store in {Path.GetFullPath(_folder)} cannot be opened: SQLite Error 14: 'unable to open database file'", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Fact]
+    public async Task A_read_only_data_folder_stops_the_server_with_the_reason()
+    {
+        Directory.CreateDirectory(_folder);
+        File.SetUnixFileMode(_folder, UnixFileMode.UserRead | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
+        // Root writes through file modes, so a root test run (CI) starts the server as nobody to see what a user sees.
+        var server = new[] { ServerProcess.ServerAssembly(), "--Server:Port=0", "--Store:InMemory=false", $"--Store:DataPath={_folder}" };
+        var (exitCode, output) = Environment.IsPrivilegedProcess
+            ? await CommandLine.RunAsync("setpriv", null, ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "env", $"HOME={Path.GetTempPath()}", "dotnet", .. server])
+            : await CommandLine.RunAsync("dotnet", null, server);
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"the data folder {Path.GetFullPath(_folder)} cannot be written: ", output);
+        Assert.DoesNotContain("   at ", output);
+        Assert.DoesNotContain("BindingServer ready", output);
+    }
 }
