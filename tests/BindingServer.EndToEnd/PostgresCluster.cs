@@ -74,9 +74,15 @@ public sealed class PostgresCluster : IAsyncLifetime
     }
 
     /// <summary>
-    /// The folder holding initdb and postgres: Debian's newest /usr/lib/postgresql/VERSION/bin, else the first on PATH.
+    /// The folder holding initdb and postgres: Debian's newest /usr/lib/postgresql/VERSION/bin, else the first on PATH;
+    /// Debian's package is installed first when neither has them and the tests run as root.
     /// </summary>
-    public static string FindBinaries()
+    public static string FindBinaries() => FindInstalledBinaries() ?? (DebianPackage.TryInstall("postgresql") ? FindInstalledBinaries() : null)
+        ?? throw new InvalidOperationException(
+            "PostgreSQL's server programs (initdb, postgres) are neither in /usr/lib/postgresql/<version>/bin nor on PATH: " +
+            "install them with `apt-get install postgresql`");
+
+    private static string? FindInstalledBinaries()
     {
         const string debianRoot = "/usr/lib/postgresql";
         var newest = (Directory.Exists(debianRoot) ? Directory.GetDirectories(debianRoot) : [])
@@ -99,9 +105,7 @@ public sealed class PostgresCluster : IAsyncLifetime
             }
         }
 
-        throw new InvalidOperationException(
-            "PostgreSQL's server programs (initdb, postgres) are neither in /usr/lib/postgresql/<version>/bin nor on PATH: " +
-            "install them with `apt-get install postgresql`");
+        return null;
     }
 
     private static bool HasServer(string folder) =>

@@ -22,28 +22,13 @@ public static class Chromium
             }
         }
 
-        if (Environment.UserName == "root" && File.Exists("/usr/bin/apt-get"))
+        if (DebianPackage.TryInstall("chromium") && File.Exists("/usr/bin/chromium"))
         {
-            Run("apt-get", "update -qq");
-            Run("apt-get", "install -y -qq chromium");
-            if (File.Exists("/usr/bin/chromium"))
-            {
-                return "/usr/bin/chromium";
-            }
+            return "/usr/bin/chromium";
         }
 
         throw new InvalidOperationException(
             "The Swagger UI browser test needs Chromium: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.");
-    }
-
-    private static void Run(string file, string arguments)
-    {
-        var start = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-        using var process = Process.Start(start)!;
-        process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
     }
 }
 
