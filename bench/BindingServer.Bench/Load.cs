@@ -6,8 +6,12 @@ using System.Text.RegularExpressions;
 
 namespace BindingServer.Bench;
 
-/// <summary>What one load phase sends: a GET of <see cref="Url"/>, or a POST creating a new ClusterRoleBinding per request.</summary>
-internal sealed record Load(Uri Url, bool Post = false, string? Header = null);
+/// <summary>
+/// What one load phase sends: a GET of <see cref="Url"/>, or a POST creating a new ClusterRoleBinding per request; or,
+/// with <see cref="MixedGet"/>, the soak mix against the server at <see cref="Url"/> (see soak.lua), whose GETs read
+/// the ClusterRoleBinding of that name.
+/// </summary>
+internal sealed record Load(Uri Url, bool Post = false, string? Header = null, string? MixedGet = null);
 
 /// <summary>What one load phase measured.</summary>
 internal sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Non2xx, long SocketErrors)
@@ -23,6 +27,7 @@ internal sealed record LoadResult(double RequestsPerSecond, double P50Ms, double
 internal sealed partial class LoadGenerator(Options options)
 {
     private static readonly string Script = Path.Combine(AppContext.BaseDirectory, "create-binding.lua");
+    private static readonly string SoakScript = Path.Combine(AppContext.BaseDirectory, "soak.lua");
 
     public string Description => options.Wrk is { } wrk
         ? $"wrk ({wrk}) -t{options.Threads} -c{options.Connections} --latency, {options.Duration} s per phase after {options.Warmup} s of warm-up"
@@ -40,7 +45,8 @@ internal sealed partial class LoadGenerator(Options options)
         return await RunOnceAsync(load, options.Duration);
     }
 
-    private Task<LoadResult> RunOnceAsync(Load load, int seconds) =>
+    /// <summary>One run of <paramref name="seconds"/>, no warm-up (the soak's single long run).</summary>
+    public Task<LoadResult> RunOnceAsync(Load load, int seconds) =>
         options.Wrk is { } wrk ? RunWrkAsync(wrk, load, seconds) : RunInProcessAsync(load, seconds);
 
     private async Task<LoadResult> RunWrkAsync(string wrk, Load load, int seconds)
@@ -57,17 +63,22 @@ internal sealed partial class LoadGenerator(Options options)
             start.ArgumentList.Add(header);
         }
 
-        if (load.Post)
+        if (load.Post || load.MixedGet is not null)
         {
             start.ArgumentList.Add("-s");
-            start.ArgumentList.Add(Script);
+            start.ArgumentList.Add(load.Post ? Script : SoakScript);
         }
 
         start.ArgumentList.Add(load.Url.ToString());
-        if (load.Post)
+        if (load.Post || load.MixedGet is not null)
         {
             start.ArgumentList.Add("--");
             start.ArgumentList.Add(UniquePrefix());
+        }
+
+        if (load.MixedGet is { } name)
+        {
+            start.ArgumentList.Add(name);
         }
 
         using var process = Process.Start(start)!;
@@ -128,17 +139,21 @@ internal sealed partial class LoadGenerator(Options options)
         await Task.WhenAll(Enumerable.Range(0, options.Connections).Select(async worker =>
         {
             var mine = latencies[worker] = [];
+            var created = new Queue<string>();
             for (var n = 0; clock.Elapsed < end; n++)
             {
-                using var request = new HttpRequestMessage(load.Post ? HttpMethod.Post : HttpMethod.Get, load.Url);
+                var fresh = $"{prefix}-{worker}-{n}";
+                var (method, url, name) = load.MixedGet is { } one
+                    ? Mixed(load.Url, one, n, created, fresh)
+                    : (load.Post ? HttpMethod.Post : HttpMethod.Get, load.Url, fresh);
+                using var request = new HttpRequestMessage(method, url);
                 if (load.Header is { } header)
                 {
                     request.Headers.TryAddWithoutValidation(header[..header.IndexOf(':', StringComparison.Ordinal)], header[(header.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim());
                 }
 
-                if (load.Post)
+                if (method == HttpMethod.Post)
                 {
-                    var name = $"{prefix}-{worker}-{n}";
                     request.Content = new StringContent(
                         $$$"""{"metadata":{"name":"{{{name}}}"},"subjects":[{"kind":"User","name":"u{{{name}}}"}],"roleRef":{"kind":"ClusterRole","name":"view"}}""",
                         Encoding.UTF8);
@@ -155,6 +170,10 @@ internal sealed partial class LoadGenerator(Options options)
                     {
                         Interlocked.Increment(ref non2xx);
                     }
+                    else if (method == HttpMethod.Post && load.MixedGet is not null)
+                    {
+                        created.Enqueue(name);
+                    }
                 }
                 catch (HttpRequestException)
                 {
@@ -165,6 +184,22 @@ internal sealed partial class LoadGenerator(Options options)
         var elapsed = clock.Elapsed.TotalSeconds;
         var all = latencies.SelectMany(l => l).Order().ToList();
         return new LoadResult(all.Count / elapsed, Stats.Percentile(all, 50), Stats.Percentile(all, 99), all.Count, non2xx, errors);
+    }
+
+    /// <summary>
+    /// The soak mix of soak.lua, by the request's number on its connection: of every 20, 2 creates, 2 deletes of what
+    /// this connection created (a GET of one when there is none yet), 6 lists of 100 and 10 GETs of one.
+    /// </summary>
+    private static (HttpMethod Method, Uri Url, string Name) Mixed(Uri server, string one, int n, Queue<string> created, string name)
+    {
+        const string bindings = ThroughputPhase.Bindings;
+        return (n % 20) switch
+        {
+            < 2 => (HttpMethod.Post, new Uri(server, bindings), name),
+            < 4 when created.TryDequeue(out var old) => (HttpMethod.Delete, new Uri(server, $"{bindings}/{old}"), old),
+            >= 4 and < 10 => (HttpMethod.Get, new Uri(server, $"{bindings}?limit=100"), name),
+            _ => (HttpMethod.Get, new Uri(server, $"{bindings}/{one}"), name),
+        };
     }
 
     /// <summary>Names of created bindings differ between runs (warm-up and measurement), so every POST is a create.</summary>

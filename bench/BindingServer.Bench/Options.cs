@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace BindingServer.Bench;
 
 /// <summary>The command line: an optional mode word, then <c>--key value</c> flags (see the top of Program.cs).</summary>
@@ -20,8 +22,13 @@ internal sealed record Options
     public int Samples { get; init; } = 200;
     public int SeedRounds { get; init; } = 21;
     public int SeedObjects { get; init; } = 1000;
+    public int WatchCount { get; init; } = 1000;
+    public int WatchEvents { get; init; } = 1000;
+    public int SoakSeconds { get; init; } = 600;
+    public int SoakWatchers { get; init; } = 50;
 
-    public static readonly string[] Modes = ["all", "throughput", "startup", "scale", "reset-seed"];
+    /// <summary>Every mode; <c>all</c> runs those before <c>soak</c>, which is long and asked for by name.</summary>
+    public static readonly string[] Modes = ["all", "throughput", "startup", "scale", "reset-seed", "watchers", "soak"];
 
     public static Options Parse(string[] args)
     {
@@ -50,7 +57,11 @@ internal sealed record Options
 
         // Smoke sizes: every phase about a second long, small enough for CI, large enough to produce a number.
         var options = smoke
-            ? new Options { Smoke = true, Duration = 1, Warmup = 0, Bindings = 500, Starts = 1, Objects = 1000, Watchers = 5, Rounds = 3, Samples = 20, SeedRounds = 2, SeedObjects = 100 }
+            ? new Options
+            {
+                Smoke = true, Duration = 1, Warmup = 0, Bindings = 500, Starts = 1, Objects = 2000, Watchers = 5, Rounds = 3, Samples = 20, SeedRounds = 2,
+                SeedObjects = 100, WatchCount = 20, WatchEvents = 200, SoakSeconds = 5, SoakWatchers = 10,
+            }
             : new Options();
         int Int(string key, int fallback) => flags.Remove(key, out var text) ? int.Parse(text) : fallback;
         options = options with
@@ -69,6 +80,11 @@ internal sealed record Options
             Watchers = Int("watchers", options.Watchers),
             Rounds = Int("rounds", options.Rounds),
             Samples = Int("samples", options.Samples),
+            WatchCount = Int("watch-count", options.WatchCount),
+            // Fractions allowed (0.5 is 30 s), for trying the mode out.
+            SoakSeconds = flags.Remove("soak-minutes", out var minutes)
+                ? (int)Math.Round(double.Parse(minutes, CultureInfo.InvariantCulture) * 60)
+                : options.SoakSeconds,
         };
         return flags.Count == 0 ? options : throw new ArgumentException($"unknown flag --{flags.Keys.First()}");
     }

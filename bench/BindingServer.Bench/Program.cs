@@ -5,20 +5,23 @@ using BindingServer.Bench;
 //   dotnet build -c Release src/BindingServer bench/BindingServer.Bench bench/BindingServer.Baseline
 //   dotnet bench/BindingServer.Bench/bin/Release/net10.0/BindingServer.Bench.dll [mode] [--flag value]... [--smoke]
 //
-// Modes: all (default: throughput, startup, scale, reset-seed), throughput, startup, scale, reset-seed.
+// Modes: all (default: throughput, startup, scale, reset-seed, watchers), throughput, startup, scale, reset-seed, watchers,
+// and soak (long, so only by name).
 // Flags (defaults in brackets):
 //   --server <dll>       the server to measure [src/BindingServer/bin/<this configuration>/net10.0/BindingServer.dll]
 //   --baseline <dll>     the baseline app [bench/BindingServer.Baseline/bin/<this configuration>/net10.0/BindingServer.Baseline.dll]
 //   --wrk <path|none>    the load generator [wrk on PATH]; none, or wrk missing: an in-process HttpClient generator
 //   --duration <s>       seconds of load per measured phase [10]      --warmup <s>      seconds of load before each [5]
 //   --connections <n>    wrk -c [16]                                  --threads <n>     wrk -t [2]
-//   --bindings <n>       ClusterRoleBindings the GET/LIST phases read [5000]
+//   --bindings <n>       ClusterRoleBindings the GET/LIST phases and the soak read [5000]
 //   --starts <n>         cold starts per start-up figure [5]
-//   --objects <n>        objects of the scale mode (a tenth for the smaller figure) [100000]
-//   --watchers <n>       concurrent watches [100]                     --rounds <n>      writes they receive [20]
+//   --objects <n>        objects of the scale mode (a tenth for the smaller figure) and of the stalled watcher [100000]
+//   --watchers <n>       concurrent watches of scale [100]            --rounds <n>      writes they receive [20]
 //   --samples <n>        sequential page requests per page figure [200]
-//   --smoke              every phase about a second with tiny sizes; only checks that each phase answered 2xx and
-//                        produced a figure (exit code 1 otherwise). Used by tests/BindingServer.EndToEnd/BenchSmokeTests.cs.
+//   --watch-count <n>    open watches of the watchers mode [1000]     --soak-minutes <m> length of the soak [10]
+//   --smoke              every phase about a second with tiny sizes (a soak of 5 s); only checks that each phase answered
+//                        2xx and produced a figure, and that the server ended the stalled watch (exit code 1 otherwise).
+//                        Used by tests/BindingServer.EndToEnd/BenchSmokeTests.cs (all, then soak).
 // Figures are printed; nothing here asserts a time.
 Options options;
 try
@@ -43,14 +46,16 @@ if (options.Smoke)
 
 report.Note($"load: {load.Description}; client and servers share the machine's cores");
 
-var phases = new (string Mode, Func<Task> Run)[]
+var phases = new (string Mode, bool InAll, Func<Task> Run)[]
 {
-    ("throughput", () => ThroughputPhase.RunAsync(options, load, report)),
-    ("startup", () => StartupPhase.RunAsync(options, report)),
-    ("scale", () => ScalePhase.RunAsync(options, report)),
-    ("reset-seed", () => ResetSeedPhase.RunAsync(options, report)),
+    ("throughput", true, () => ThroughputPhase.RunAsync(options, load, report)),
+    ("startup", true, () => StartupPhase.RunAsync(options, report)),
+    ("scale", true, () => ScalePhase.RunAsync(options, report)),
+    ("reset-seed", true, () => ResetSeedPhase.RunAsync(options, report)),
+    ("watchers", true, () => WatchersPhase.RunAsync(options, report)),
+    ("soak", false, () => SoakPhase.RunAsync(options, load, report)),
 };
-foreach (var (mode, run) in phases.Where(p => options.Mode == "all" || options.Mode == p.Mode))
+foreach (var (mode, _, run) in phases.Where(p => (options.Mode == "all" && p.InAll) || options.Mode == p.Mode))
 {
     Console.WriteLine($"== {mode}");
     try

@@ -7,11 +7,13 @@ namespace BindingServer.Bench;
 internal sealed class Report
 {
     public const string RatioHeader = "| measure | BindingServer | baseline | ratio | goal |";
+    public const string WatchHeader = "| measure (watchers and soak) | BindingServer |";
 
     private readonly List<string> _ratios = [];
     private readonly List<string> _latencies = [];
     private readonly List<string> _nonAdmin = [];
     private readonly List<string> _scale = [];
+    private readonly List<string> _watch = [];
     private readonly List<string> _notes = [];
 
     // Other work on the machine shows in every figure; the load average before and after says how much there was.
@@ -52,6 +54,16 @@ internal sealed class Report
         _scale.Add(Row(measure, text, goal));
     }
 
+    /// <summary>A figure of the watchers or soak mode, checked like every other.</summary>
+    public void Watch(string measure, double value, string text)
+    {
+        Check(measure, value);
+        _watch.Add(Row(measure, text));
+    }
+
+    /// <summary>A row of the watchers or soak mode that may rightly be zero or negative (a difference, a slope) or is not a number.</summary>
+    public void Watch(string measure, string text) => _watch.Add(Row(measure, text));
+
     /// <summary>A free line, printed under the tables (reset-seed figures, the load generator used).</summary>
     public void Note(string line) => _notes.Add(line);
 
@@ -82,6 +94,7 @@ internal sealed class Report
         Table(output, "Every load phase: throughput, latency and non-2xx answers", "| phase | req/s | p50 | p99 | non-2xx |", _latencies);
         Table(output, "Impersonated non-admin (a ClusterRole that may get and list clusterrolebindings) ÷ admin", "| measure | admin | non-admin | ratio | goal |", _nonAdmin);
         Table(output, "Scale (SQLite file store)", "| measure | BindingServer | goal |", _scale);
+        Table(output, "Watchers and soak (SQLite file store)", WatchHeader, _watch);
         output.WriteLine();
         foreach (var note in _notes)
         {

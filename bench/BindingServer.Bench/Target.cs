@@ -26,10 +26,16 @@ internal sealed class Target : IAsyncDisposable
     /// <summary>Process start to the ready line.</summary>
     public TimeSpan ToReady { get; private set; }
 
-    /// <summary>The server (<c>--server</c>) on <paramref name="dataPath"/>, which the caller deletes afterwards.</summary>
-    public static Task<Target> StartServerAsync(Options options, bool inMemory, string dataPath) =>
+    /// <summary>
+    /// The server (<c>--server</c>) on <paramref name="dataPath"/>, which the caller deletes afterwards;
+    /// <paramref name="settings"/> are more of its command-line settings (<c>--Section:Key=value</c>).
+    /// </summary>
+    public static Task<Target> StartServerAsync(Options options, bool inMemory, string dataPath, params string[] settings) =>
         StartAsync(options.Server, "BindingServer ready: ",
-            "--Server:Port=0", $"--Store:InMemory={inMemory}", $"--Store:DataPath={dataPath}", "--Serilog:MinimumLevel:Default=Warning");
+        [
+            "--Server:Port=0", $"--Store:InMemory={inMemory}", $"--Store:DataPath={dataPath}", "--Serilog:MinimumLevel:Default=Warning",
+            .. settings,
+        ]);
 
     /// <summary>The baseline app; <paramref name="rows"/> 0 is the bare app without a database.</summary>
     public static Task<Target> StartBaselineAsync(Options options, int rows) =>

@@ -13,15 +13,29 @@ public sealed class BenchSmokeTests
     [Fact]
     public async Task The_benchmark_runs_every_phase_in_smoke_mode()
     {
+        var (exitCode, output) = await RunAsync("--smoke");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("| measure | BindingServer | baseline | ratio | goal |", output);
+    }
+
+    [Fact]
+    public async Task The_soak_runs_in_smoke_mode()
+    {
+        // Not part of "all" (it is long), so run by name: about 5 s of load with watchers.
+        var (exitCode, output) = await RunAsync("soak", "--smoke");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("| measure (watchers and soak) | BindingServer |", output);
+    }
+
+    private static Task<(int ExitCode, string Out)> RunAsync(params string[] arguments)
+    {
         // Same configuration as the tests (Debug or Release), like ServerProcess.ServerAssembly().
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
         var bench = Path.Combine(OfficialSchemas.RepositoryRoot(), "bench", "BindingServer.Bench", "bin", configuration, "net10.0", "BindingServer.Bench.dll");
         Assert.True(File.Exists(bench), $"build the benchmark first: {bench}");
-
-        var (exitCode, output) = await CommandLine.RunAsync("dotnet", null, bench, "--smoke", "--server", ServerProcess.ServerAssembly());
-
-        Assert.True(exitCode == 0, output);
-        Assert.Contains("| measure | BindingServer | baseline | ratio | goal |", output);
+        return CommandLine.RunAsync("dotnet", null, [bench, .. arguments, "--server", ServerProcess.ServerAssembly()]);
     }
 }
 
