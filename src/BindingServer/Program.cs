@@ -73,6 +73,7 @@ builder.Services.AddHostedService<ServiceAccountsController>();
 builder.Services.AddSingleton<IWriteAdmission, RbacEscalationCheck>();
 builder.Services.AddHostedService<ClusterRoleAggregation>();
 builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection(StoreOptions.Section));
+builder.Services.PostConfigure<StoreOptions>(store => store.ConnectionString = builder.Configuration.GetConnectionString("BindingServer") ?? "");
 builder.Services.AddSingleton(ResourceCatalog.Default);
 builder.Services.AddSingleton(sp => new StoreKeyResolver(sp.GetRequiredService<ResourceCatalog>().KeyPrefixes.Concat(CfStore.Prefixes)));
 builder.Services.AddSingleton<ObjectStore>();
@@ -108,7 +109,7 @@ try
 {
     app.Services.GetRequiredService<ObjectStore>();
 }
-catch (Exception error) when (error is StoreUnavailableException or Microsoft.Data.Sqlite.SqliteException)
+catch (Exception error) when (error is StoreUnavailableException or Microsoft.Data.Sqlite.SqliteException or Npgsql.NpgsqlException)
 {
     Console.Error.WriteLine(error is StoreUnavailableException
         ? error.Message
@@ -158,6 +159,7 @@ app.UseMiddleware<InFlightLimit>();
 app.UseMiddleware<FaultInjection.Middleware>();
 app.UseMiddleware<KubernetesErrorMiddleware>();
 app.UseMiddleware<CfErrorMiddleware>();
+app.UseConsistentReads();
 app.UseMiddleware<KubernetesAuthMiddleware>();
 app.UseApiDocumentation();
 app.MapHealth();

@@ -12,8 +12,15 @@ public sealed class Kubectl : IAsyncLifetime
     {
     }
 
-    /// <summary>kubectl for a server started with particular arguments; the kubectl owns (starts and stops) it.</summary>
-    internal Kubectl(ServerProcess server) => _server = server;
+    private readonly bool _ownsServer;
+
+    /// <summary>kubectl for a server started with particular arguments; the kubectl owns (starts and stops) it unless told not to.</summary>
+    internal Kubectl(ServerProcess server, bool owned = true)
+    {
+        _server = server;
+        _ownsServer = owned;
+    }
+
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "bindingserver-kubectl-" + Guid.NewGuid().ToString("N"));
 
     public string Folder => _folder;
@@ -22,7 +29,11 @@ public sealed class Kubectl : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await _server.InitializeAsync();
+        if (_ownsServer)
+        {
+            await _server.InitializeAsync();
+        }
+
         Directory.CreateDirectory(_folder);
         using var client = new HttpClient { BaseAddress = _server.BaseAddress };
         await File.WriteAllTextAsync(KubeconfigPath, await client.GetStringAsync("_bindingserver/kubeconfig"));
@@ -30,7 +41,11 @@ public sealed class Kubectl : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _server.DisposeAsync();
+        if (_ownsServer)
+        {
+            await _server.DisposeAsync();
+        }
+
         Directory.Delete(_folder, recursive: true);
     }
 

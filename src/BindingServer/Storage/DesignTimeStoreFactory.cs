@@ -9,3 +9,10 @@ public sealed class DesignTimeStoreFactory : IDesignTimeDbContextFactory<StoreDb
     public StoreDbContext CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<StoreDbContext>().UseSqlite("Data Source=design-time.db").Options);
 }
+
+/// <summary>The same for the PostgreSQL migrations (<c>--context PostgresStoreDbContext</c>); no server is contacted.</summary>
+public sealed class DesignTimePostgresStoreFactory : IDesignTimeDbContextFactory<PostgresStoreDbContext>
+{
+    public PostgresStoreDbContext CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresStoreDbContext>().UseNpgsql("Host=localhost;Database=design-time").Options);
+}

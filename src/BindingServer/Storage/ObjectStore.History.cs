@@ -26,7 +26,9 @@ public sealed partial class ObjectStore
             }
 
             await using var db = NewContext();
-            var backlog = await db.Changes.AsNoTracking().Where(c => c.Revision > afterRevision).OrderBy(c => c.Revision)
+            // Up to the snapshot: what other replicas committed since comes live, when this one catches up.
+            var upTo = _snapshot.Revision;
+            var backlog = await db.Changes.AsNoTracking().Where(c => c.Revision > afterRevision && c.Revision <= upTo).OrderBy(c => c.Revision)
                 .Select(c => new { c.Revision, c.Type, c.Key, c.Body })
                 .ToListAsync(cancellationToken);
             return Subscribe(_snapshot, backlog.Select(c => new StoreChange(c.Revision, Enum.Parse<ChangeType>(c.Type), c.Key, c.Body)).ToList(), bounded);
@@ -140,23 +142,7 @@ public sealed partial class ObjectStore
             return;
         }
 
-        // Plain SQL on the store's connection: it runs every thousand writes, and EF would compile its queries each time.
-        await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken);
-        await using var command = _connection.CreateCommand();
-        command.Transaction = transaction;
-        // Only keys written since the last compaction can have rows to drop: every other key kept just its latest change
-        // then, and still has no newer one. So the work is proportional to the writes since, not to the objects stored.
-        command.CommandText = """
-            DELETE FROM changes WHERE revision IN (
-                SELECT c.revision FROM (SELECT DISTINCT key FROM changes WHERE revision > $since AND revision <= $revision) touched
-                JOIN changes c ON c.key = touched.key AND c.revision <= $revision
-                WHERE c.type = 'Deleted' OR c.revision < (SELECT MAX(m.revision) FROM changes m WHERE m.key = touched.key AND m.revision <= $revision));
-            UPDATE revision SET compacted = $revision WHERE id = 1;
-            """;
-        command.Parameters.AddWithValue("$revision", revision);
-        command.Parameters.AddWithValue("$since", _compacted);
-        await command.ExecuteNonQueryAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await _backend.CompactAsync(revision, _compacted, cancellationToken);
         Volatile.Write(ref _compacted, revision);
     }
 

@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace BindingServer.Storage;
@@ -16,137 +15,130 @@ public sealed partial class ObjectStore : IAsyncDisposable
     private readonly SemaphoreSlim _lock = new(1, 1);
     private readonly Channel<PendingWrite> _queue = Channel.CreateUnbounded<PendingWrite>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
-    private readonly FileStream? _folderLock;
-    private readonly SqliteConnection _connection;
-    private readonly Lazy<DbContextOptions<StoreDbContext>> _dbOptions;
+    private readonly StoreBackend _backend;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _follower = Task.CompletedTask;
     private readonly StoreOptions _options;
     private readonly List<Channel<StoreChange>> _watchers = [];
     private readonly Func<string, string> _resourceOfKey;
     private readonly Func<string, bool> _hasNestedPrefix;
     private Snapshot _snapshot = new(1, ImmutableDictionary<string, ImmutableSortedDictionary<string, StoredEntry>>.Empty);
     private long _compacted;
-    private WriteStatements? _statements;
 
     public ObjectStore(IOptions<StoreOptions> options, StoreKeyResolver keys)
     {
         _options = options.Value;
         _resourceOfKey = keys.ResourcePrefixOf;
         _hasNestedPrefix = keys.HasNestedPrefix;
-        _folderLock = LockFolder(_options);
-        _connection = new SqliteConnection(ConnectionString(_options));
-        _connection.Open();
-        Pragma(_options.InMemory ? "PRAGMA journal_mode=MEMORY;" : $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(_options.SynchronousFull ? "FULL" : "NORMAL")};");
-        if (_options.QuotaMegabytes > 0)
+        _backend = _options.UsesPostgres ? new PostgresBackend(_options.ConnectionString) : new SqliteBackend(_options);
+        try
         {
-            // SQLite refuses to grow the file past this many pages with SQLITE_FULL, exactly as when the disk is full.
-            Pragma($"PRAGMA max_page_count = {_options.QuotaMegabytes * 1024L * 1024L / PageSize()};");
+            // Start-up only, with no synchronization context to deadlock on.
+            LoadAsync(CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch
+        {
+            _backend.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
         }
 
-        // EF Core serves only migrations of older databases and history queries; building it is left until one needs it.
-        _dbOptions = new(() => new DbContextOptionsBuilder<StoreDbContext>().UseSqlite(_connection).UseModel(CompiledModel.StoreDbContextModel.Instance).Options);
-        StoreSchema.Ensure(_connection, NewContext);
-        Load();
         _writer = Task.Run(WriteLoopAsync);
+        if (_backend is PostgresBackend shared)
+        {
+            _follower = Task.Run(() => shared.ListenAsync(CatchUpToAsync, _stopping.Token));
+        }
+    }
+
+    private StoreDbContext NewContext() => _backend.NewContext();
+
+    /// <summary>Reads the database's current state into a new snapshot (at start, and when a replica fell behind compaction).</summary>
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var (current, compacted) = await _backend.ReadRevisionAsync(cancellationToken);
+        var byResource = new Dictionary<string, ImmutableSortedDictionary<string, StoredEntry>.Builder>(StringComparer.Ordinal);
+        string? resource = null;
+        var nested = false;
+        ImmutableSortedDictionary<string, StoredEntry>.Builder? builder = null;
+        // In key order, so each resource's objects come together and its prefix is looked up once per run of keys.
+        await foreach (var entry in _backend.ReadObjectsAsync(cancellationToken))
+        {
+            if (resource is null || !entry.Key.StartsWith(resource, StringComparison.Ordinal) || (nested && _resourceOfKey(entry.Key) != resource))
+            {
+                resource = _resourceOfKey(entry.Key);
+                nested = _hasNestedPrefix(resource);
+                if (!byResource.TryGetValue(resource, out builder))
+                {
+                    builder = ImmutableSortedDictionary.CreateBuilder<string, StoredEntry>(StringComparer.Ordinal);
+                    byResource[resource] = builder;
+                }
+            }
+
+            builder![entry.Key] = entry;
+        }
+
+        Volatile.Write(ref _compacted, compacted);
+        Volatile.Write(ref _snapshot, new Snapshot(current, byResource.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), StringComparer.Ordinal)));
     }
 
     /// <summary>
-    /// One process per data folder: a second one would serve its own diverging copy of the same database. The lock is an
-    /// open file no one else may open (an advisory lock on Linux), released when the process ends, however it ends.
+    /// On a shared store, brings this replica's snapshot up to the database's revision before a read that asks for the
+    /// latest state, as the apiserver's consistent reads wait for its cache; nothing to do on an embedded store.
     /// </summary>
-    private static FileStream? LockFolder(StoreOptions options)
+    public async Task SyncAsync(CancellationToken cancellationToken)
     {
-        if (options.InMemory)
+        if (!_backend.Shared)
         {
-            return null;
+            return;
         }
 
-        var folder = Path.GetFullPath(options.DataPath);
+        var (current, _) = await _backend.ReadRevisionAsync(cancellationToken);
+        await CatchUpToAsync(current);
+    }
+
+    private async Task CatchUpToAsync(long revision)
+    {
+        if (revision != 0 && revision <= Volatile.Read(ref _snapshot).Revision)
+        {
+            return;
+        }
+
+        await _lock.WaitAsync(_stopping.Token);
         try
         {
-            Directory.CreateDirectory(folder);
-            return new FileStream(Path.Combine(folder, "bindingserver.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (UnauthorizedAccessException error)
-        {
-            throw new StoreUnavailableException($"the data folder {folder} cannot be written: {error.Message}", error);
-        }
-        catch (IOException error) when (Directory.Exists(folder))
-        {
-            throw new StoreUnavailableException($"another BindingServer process is using the data folder {folder}; stop it, or give this one another Store:DataPath", error);
-        }
-        catch (IOException error)
-        {
-            throw new StoreUnavailableException($"the data folder {folder} cannot be created: {error.Message}", error);
-        }
-    }
-
-    private static string ConnectionString(StoreOptions options)
-    {
-        if (options.InMemory)
-        {
-            return "Data Source=:memory:";
-        }
-
-        Directory.CreateDirectory(options.DataPath);
-        return new SqliteConnectionStringBuilder { DataSource = Path.Combine(options.DataPath, "bindingserver.db"), Pooling = false }.ToString();
-    }
-
-    private void Pragma(string sql)
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
-    }
-
-    private long PageSize()
-    {
-        using var command = _connection.CreateCommand();
-        command.CommandText = "PRAGMA page_size;";
-        return (long)command.ExecuteScalar()!;
-    }
-
-    private StoreDbContext NewContext() => new(_dbOptions.Value);
-
-    /// <summary>Reads the current state into the first snapshot; plain SQL, as EF's first query compilation is slow at start-up.</summary>
-    private void Load()
-    {
-        using (var command = _connection.CreateCommand())
-        {
-            command.CommandText = "SELECT current, compacted FROM revision WHERE id = 1";
-            using var reader = command.ExecuteReader();
-            reader.Read();
-            _compacted = reader.GetInt64(1);
-            _snapshot = new Snapshot(reader.GetInt64(0), ImmutableDictionary<string, ImmutableSortedDictionary<string, StoredEntry>>.Empty);
-        }
-
-        var byResource = new Dictionary<string, ImmutableSortedDictionary<string, StoredEntry>.Builder>(StringComparer.Ordinal);
-        using (var command = _connection.CreateCommand())
-        {
-            // In key order, so each resource's objects come together and its prefix is looked up once per run of keys.
-            command.CommandText = "SELECT key, revision, body FROM objects ORDER BY key";
-            using var reader = command.ExecuteReader();
-            string? resource = null;
-            var nested = false;
-            ImmutableSortedDictionary<string, StoredEntry>.Builder? builder = null;
-            while (reader.Read())
+            var (current, compacted) = await _backend.ReadRevisionAsync(_stopping.Token);
+            if (compacted > _snapshot.Revision)
             {
-                var entry = new StoredEntry(reader.GetString(0), reader.GetInt64(1), reader.GetFieldValue<byte[]>(2));
-                if (resource is null || !entry.Key.StartsWith(resource, StringComparison.Ordinal) || (nested && _resourceOfKey(entry.Key) != resource))
-                {
-                    resource = _resourceOfKey(entry.Key);
-                    nested = _hasNestedPrefix(resource);
-                    if (!byResource.TryGetValue(resource, out builder))
-                    {
-                        builder = ImmutableSortedDictionary.CreateBuilder<string, StoredEntry>(StringComparer.Ordinal);
-                        byResource[resource] = builder;
-                    }
-                }
-
-                builder![entry.Key] = entry;
+                await LoadAsync(_stopping.Token);
+            }
+            else if (current > _snapshot.Revision)
+            {
+                ApplyLocked(await _backend.ReadChangesAsync(_snapshot.Revision, _stopping.Token), compacted);
             }
         }
+        finally
+        {
+            _lock.Release();
+        }
+    }
 
-        _snapshot = new Snapshot(_snapshot.Revision, byResource.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), StringComparer.Ordinal));
+    /// <summary>Takes in changes other replicas committed, in revision order, and passes them on to this replica's watchers.</summary>
+    private void ApplyLocked(List<StoreChange> changes, long compacted)
+    {
+        var working = _snapshot;
+        var applied = new List<StoreChange>(changes.Count);
+        foreach (var change in changes.Where(c => c.Revision > working.Revision))
+        {
+            var resource = _resourceOfKey(change.Key);
+            applied.Add(change with { Previous = working.Get(resource, change.Key)?.Body });
+            working = working.With(resource, change.Key, change.Type == ChangeType.Deleted ? null : new StoredEntry(change.Key, change.Revision, change.Body), change.Revision);
+        }
+
+        Volatile.Write(ref _snapshot, working);
+        Volatile.Write(ref _compacted, Math.Max(_compacted, compacted));
+        foreach (var change in applied)
+        {
+            Publish(change);
+        }
     }
 
     public Snapshot Current => Volatile.Read(ref _snapshot);
@@ -244,6 +236,34 @@ public sealed partial class ObjectStore : IAsyncDisposable
 
     private async Task CommitBatchAsync(List<PendingWrite> batch)
     {
+        WriteBatch transaction;
+        try
+        {
+            transaction = await _backend.BeginAsync(CancellationToken.None);
+        }
+#pragma warning disable CA1031 // Every write of the batch is told why it was not committed.
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            var failure = new StoreCommitException(error.Message, error);
+            batch.ForEach(write => write.Done.TrySetException(failure));
+            return;
+        }
+
+        await using var _ = transaction;
+        if (transaction.Database is { } database)
+        {
+            // Another replica committed meanwhile: decide against its changes too, as they come before this batch.
+            if (database.Compacted > _snapshot.Revision)
+            {
+                await LoadAsync(CancellationToken.None);
+            }
+            else if (database.Current > _snapshot.Revision)
+            {
+                ApplyLocked(await transaction.ReadChangesAsync(_snapshot.Revision, CancellationToken.None), database.Compacted);
+            }
+        }
+
         var start = _snapshot;
         var working = start;
         var decided = new List<(PendingWrite Write, List<StoreChange> Changes)>(batch.Count);
@@ -288,7 +308,7 @@ public sealed partial class ObjectStore : IAsyncDisposable
         {
             try
             {
-                await PersistAsync(all, CancellationToken.None);
+                await transaction.CommitAsync(all, CancellationToken.None);
             }
 #pragma warning disable CA1031 // Every write of the batch is told why it was not committed.
             catch (Exception error)
@@ -316,7 +336,7 @@ public sealed partial class ObjectStore : IAsyncDisposable
                 {
                     await CompactLockedAsync(working.Revision - _options.RetainedRevisions, CancellationToken.None);
                 }
-                catch (SqliteException)
+                catch (System.Data.Common.DbException)
                 {
                     // The writes are committed and published; compaction only tidies, and the next thousand retries it.
                 }
@@ -326,74 +346,6 @@ public sealed partial class ObjectStore : IAsyncDisposable
         foreach (var (write, changes) in decided)
         {
             write.Done.TrySetResult(changes);
-        }
-    }
-
-    /// <summary>
-    /// Commits a batch of changes: for each, the object row and the change-log row, then the revision counter, in one transaction.
-    /// This is the hot path of every write, so it uses prepared SQL on the store's connection rather than EF change tracking.
-    /// </summary>
-    private async Task PersistAsync(IReadOnlyList<StoreChange> changes, CancellationToken cancellationToken)
-    {
-        await using var transaction = (SqliteTransaction)await _connection.BeginTransactionAsync(cancellationToken);
-        var statements = _statements ??= new WriteStatements(_connection);
-        foreach (var change in changes)
-        {
-            statements.Bind(transaction, change);
-            if (change.Type == ChangeType.Deleted)
-            {
-                await statements.DeleteObject.ExecuteNonQueryAsync(cancellationToken);
-            }
-            else
-            {
-                await statements.UpsertObject.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await statements.AppendChange.ExecuteNonQueryAsync(cancellationToken);
-            if (ReferenceEquals(change, changes[^1]))
-            {
-                await statements.SetRevision.ExecuteNonQueryAsync(cancellationToken);
-            }
-        }
-
-        await transaction.CommitAsync(cancellationToken);
-    }
-
-    /// <summary>The prepared statements of a write, created once and rebound per change.</summary>
-    private sealed class WriteStatements
-    {
-        public WriteStatements(SqliteConnection connection)
-        {
-            UpsertObject = Command(connection,
-                "INSERT INTO objects (key, revision, body) VALUES ($key, $revision, $body) ON CONFLICT(key) DO UPDATE SET revision = excluded.revision, body = excluded.body");
-            DeleteObject = Command(connection, "DELETE FROM objects WHERE key = $key");
-            AppendChange = Command(connection, "INSERT INTO changes (revision, key, type, body) VALUES ($revision, $key, $type, $body)");
-            SetRevision = Command(connection, "UPDATE revision SET current = $revision WHERE id = 1");
-        }
-
-        public SqliteCommand UpsertObject { get; }
-        public SqliteCommand DeleteObject { get; }
-        public SqliteCommand AppendChange { get; }
-        public SqliteCommand SetRevision { get; }
-
-        private static SqliteCommand Command(SqliteConnection connection, string sql)
-        {
-            var command = connection.CreateCommand();
-            command.CommandText = sql;
-            return command;
-        }
-
-        public void Bind(SqliteTransaction transaction, StoreChange change)
-        {
-            foreach (var command in new[] { UpsertObject, DeleteObject, AppendChange, SetRevision })
-            {
-                command.Transaction = transaction;
-                command.Parameters.Clear();
-                command.Parameters.AddWithValue("$key", change.Key);
-                command.Parameters.AddWithValue("$revision", change.Revision);
-                command.Parameters.AddWithValue("$body", change.Body);
-                command.Parameters.AddWithValue("$type", change.Type.ToString());
-            }
         }
     }
 
@@ -417,6 +369,15 @@ public sealed partial class ObjectStore : IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _writer;
+        await _stopping.CancelAsync();
+        try
+        {
+            await _follower;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
         lock (_watchers)
         {
             foreach (var watcher in _watchers)
@@ -425,13 +386,8 @@ public sealed partial class ObjectStore : IAsyncDisposable
             }
         }
 
-        await _connection.DisposeAsync();
-        if (_folderLock is not null)
-        {
-            await _folderLock.DisposeAsync();
-        }
-
+        await _backend.DisposeAsync();
+        _stopping.Dispose();
         _lock.Dispose();
     }
 }
-

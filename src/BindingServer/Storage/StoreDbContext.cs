@@ -27,8 +27,21 @@ public sealed class RevisionRecord
     public long Compacted { get; set; }
 }
 
-public sealed class StoreDbContext(DbContextOptions<StoreDbContext> options) : DbContext(options)
+/// <summary>The store's tables on SQLite; <see cref="PostgresStoreDbContext"/> is the same model on PostgreSQL, with its own migrations.</summary>
+public class StoreDbContext : DbContext
 {
+    public StoreDbContext(DbContextOptions<StoreDbContext> options)
+        : base(options)
+    {
+    }
+
+    protected StoreDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
+    private const string PostgresProvider = "Npgsql.EntityFrameworkCore.PostgreSQL";
+
     public DbSet<ObjectRecord> Objects => Set<ObjectRecord>();
     public DbSet<ChangeRecord> Changes => Set<ChangeRecord>();
     public DbSet<RevisionRecord> Revisions => Set<RevisionRecord>();
@@ -39,7 +52,8 @@ public sealed class StoreDbContext(DbContextOptions<StoreDbContext> options) : D
         {
             e.ToTable("objects");
             e.HasKey(o => o.Key);
-            e.Property(o => o.Key).HasColumnName("key").UseCollation("BINARY");
+            // Byte order, so the database lists keys in the order the snapshot ranges them (ordinal).
+            e.Property(o => o.Key).HasColumnName("key").UseCollation(Database.ProviderName == PostgresProvider ? "C" : "BINARY");
             e.Property(o => o.Revision).HasColumnName("revision");
             e.Property(o => o.Body).HasColumnName("body");
         });
@@ -64,3 +78,5 @@ public sealed class StoreDbContext(DbContextOptions<StoreDbContext> options) : D
         });
     }
 }
+
+public sealed class PostgresStoreDbContext(DbContextOptions<PostgresStoreDbContext> options) : StoreDbContext(options);

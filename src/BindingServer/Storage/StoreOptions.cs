@@ -32,4 +32,12 @@ public sealed class StoreOptions
     /// write is refused with etcd's "database space exceeded" (a 500), reads go on, and deletes and compaction make room.
     /// </summary>
     public int QuotaMegabytes { get; set; }
+
+    /// <summary><c>Sqlite</c> (the embedded store, one process) or <c>PostgreSQL</c> (shared by several replicas).</summary>
+    public string Provider { get; set; } = "Sqlite";
+
+    /// <summary>The Npgsql connection string of the PostgreSQL store, from <c>ConnectionStrings:BindingServer</c>.</summary>
+    public string ConnectionString { get; set; } = "";
+
+    public bool UsesPostgres => string.Equals(Provider, "PostgreSQL", StringComparison.OrdinalIgnoreCase);
 }

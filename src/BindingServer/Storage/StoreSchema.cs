@@ -1,6 +1,7 @@
 using System.Reflection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace BindingServer.Storage;
@@ -14,6 +15,7 @@ namespace BindingServer.Storage;
 public static class StoreSchema
 {
     public static string LatestMigration { get; } = typeof(StoreSchema).Assembly.GetTypes()
+        .Where(t => t.GetCustomAttribute<DbContextAttribute>()?.ContextType == typeof(StoreDbContext))
         .Select(t => t.GetCustomAttribute<MigrationAttribute>()?.Id)
         .Where(id => id is not null)
         .Max(StringComparer.Ordinal)!;

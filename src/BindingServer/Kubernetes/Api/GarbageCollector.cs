@@ -19,13 +19,31 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var feed = await store.FollowFromNowAsync(stoppingToken);
+        var index = new OwnershipIndex();
+        foreach (var definition in catalog.Definitions)
+        {
+            foreach (var entry in feed.Start.List(definition.KeyPrefix, definition.KeyPrefix))
+            {
+                index.Put(entry.Key, entry.Body);
+            }
+        }
+
         try
         {
             await foreach (var change in feed.Live.ReadAllAsync(stoppingToken))
             {
+                if (change.Type == ChangeType.Deleted)
+                {
+                    index.Remove(change.Key);
+                }
+                else
+                {
+                    index.Put(change.Key, change.Body);
+                }
+
                 try
                 {
-                    await HandleAsync(change, stoppingToken);
+                    await HandleAsync(change, index, stoppingToken);
                 }
                 catch (KubeApiException error)
                 {
@@ -39,7 +57,7 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
         }
     }
 
-    private async Task HandleAsync(StoreChange change, CancellationToken cancellationToken)
+    private async Task HandleAsync(StoreChange change, OwnershipIndex index, CancellationToken cancellationToken)
     {
         // Only a deletion, or an object being deleted, can have something to collect; most writes are neither, and
         // the stored JSON names deletionTimestamp only when it is set.
@@ -48,7 +66,7 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
             return;
         }
 
-        var definition = catalog.Definitions.FirstOrDefault(d => change.Key.StartsWith(d.KeyPrefix, StringComparison.Ordinal));
+        var definition = DefinitionOf(change.Key);
         if (definition is null)
         {
             return;
@@ -58,38 +76,41 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
         var uid = obj.Metadata.Uid ?? "";
         if (change.Type == ChangeType.Deleted)
         {
-            await DeleteOrphanedDependentsAsync(uid, cancellationToken);
-            await RevisitWaitingOwnersAsync(obj, cancellationToken);
+            await DeleteOrphanedDependentsAsync(uid, index, cancellationToken);
+            await RevisitWaitingOwnersAsync(obj, index, cancellationToken);
             return;
         }
 
-        await FinishDeletionAsync(definition, obj, cancellationToken);
+        await FinishDeletionAsync(definition, obj, index, cancellationToken);
     }
 
-    /// <summary>An owner in foreground deletion waits for its last dependent; look at it again when one goes.</summary>
-    private async Task RevisitWaitingOwnersAsync(KubeObject deleted, CancellationToken cancellationToken)
-    {
-        var ownerUids = deleted.Metadata.OwnerReferences?.Select(o => o.Uid).ToHashSet() ?? [];
-        if (ownerUids.Count == 0)
-        {
-            return;
-        }
+    private ResourceDefinition? DefinitionOf(string key) =>
+        catalog.Definitions.Where(d => key.StartsWith(d.KeyPrefix, StringComparison.Ordinal)).MaxBy(d => d.KeyPrefix.Length);
 
-        var snapshot = store.Current;
-        foreach (var definition in catalog.Definitions)
+    /// <summary>An owner in foreground deletion waits for its last dependent; look at it again when one goes.</summary>
+    private async Task RevisitWaitingOwnersAsync(KubeObject deleted, OwnershipIndex index, CancellationToken cancellationToken)
+    {
+        foreach (var ownerUid in deleted.Metadata.OwnerReferences?.Select(o => o.Uid ?? "").Distinct() ?? [])
         {
-            foreach (var entry in snapshot.List(definition.KeyPrefix, definition.KeyPrefix))
+            if (Lookup(index.KeyOf(ownerUid)) is var (definition, owner))
             {
-                var owner = ObjectCodec.Decode(definition, entry.Body);
-                if (ownerUids.Contains(owner.Metadata.Uid))
-                {
-                    await FinishDeletionAsync(definition, owner, cancellationToken);
-                }
+                await FinishDeletionAsync(definition, owner, index, cancellationToken);
             }
         }
     }
 
-    private async Task FinishDeletionAsync(ResourceDefinition definition, KubeObject obj, CancellationToken cancellationToken)
+    /// <summary>The object stored now under a key, decoded; null when there is none.</summary>
+    private (ResourceDefinition Definition, KubeObject Object)? Lookup(string? key)
+    {
+        if (key is null || DefinitionOf(key) is not { } definition || store.Current.Get(definition.KeyPrefix, key) is not { } entry)
+        {
+            return null;
+        }
+
+        return (definition, ObjectCodec.Decode(definition, entry.Body));
+    }
+
+    private async Task FinishDeletionAsync(ResourceDefinition definition, KubeObject obj, OwnershipIndex index, CancellationToken cancellationToken)
     {
         var uid = obj.Metadata.Uid ?? "";
         var finalizers = obj.Metadata.Finalizers ?? [];
@@ -98,7 +119,7 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
             return;
         }
 
-        var dependents = Dependents(uid).ToList();
+        var dependents = Dependents(uid, index);
         if (finalizers.Contains(Orphan))
         {
             foreach (var (dependentDefinition, dependent) in dependents)
@@ -127,37 +148,16 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
     private static List<string>? Without(List<string>? finalizers, string finalizer) =>
         finalizers?.Where(f => f != finalizer).ToList() is { Count: > 0 } rest ? rest : null;
 
-    private IEnumerable<(ResourceDefinition Definition, KubeObject Object)> Dependents(string ownerUid)
-    {
-        var snapshot = store.Current;
-        foreach (var definition in catalog.Definitions)
-        {
-            foreach (var entry in snapshot.List(definition.KeyPrefix, definition.KeyPrefix))
-            {
-                var obj = ObjectCodec.Decode(definition, entry.Body);
-                if (obj.Metadata.OwnerReferences?.Any(o => o.Uid == ownerUid) == true)
-                {
-                    yield return (definition, obj);
-                }
-            }
-        }
-    }
+    /// <summary>The objects that name an owner, from the index rather than a scan of the store.</summary>
+    private List<(ResourceDefinition Definition, KubeObject Object)> Dependents(string ownerUid, OwnershipIndex index) =>
+        index.DependentsOf(ownerUid).Select(Lookup).OfType<(ResourceDefinition, KubeObject)>()
+            .Where(d => d.Item2.Metadata.OwnerReferences?.Any(o => o.Uid == ownerUid) == true).ToList();
 
-    private async Task DeleteOrphanedDependentsAsync(string ownerUid, CancellationToken cancellationToken)
+    private async Task DeleteOrphanedDependentsAsync(string ownerUid, OwnershipIndex index, CancellationToken cancellationToken)
     {
-        var live = new HashSet<string>(StringComparer.Ordinal);
-        var snapshot = store.Current;
-        foreach (var definition in catalog.Definitions)
+        foreach (var (definition, dependent) in Dependents(ownerUid, index))
         {
-            foreach (var entry in snapshot.List(definition.KeyPrefix, definition.KeyPrefix))
-            {
-                live.Add(ObjectCodec.Decode(definition, entry.Body).Metadata.Uid ?? "");
-            }
-        }
-
-        foreach (var (definition, dependent) in Dependents(ownerUid).ToList())
-        {
-            if (dependent.Metadata.OwnerReferences!.All(o => !live.Contains(o.Uid ?? "")) && dependent.Metadata.DeletionTimestamp is null)
+            if (dependent.Metadata.OwnerReferences!.All(o => !index.IsLive(o.Uid ?? "")) && dependent.Metadata.DeletionTimestamp is null)
             {
                 try
                 {
