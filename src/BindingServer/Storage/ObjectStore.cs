@@ -374,7 +374,9 @@ public sealed partial class ObjectStore : IAsyncDisposable
         {
             await _follower;
         }
-        catch (OperationCanceledException)
+#pragma warning disable CA1031 // Stopping: whatever ended the follower (the cancellation, a connection closing) changes nothing now.
+        catch (Exception)
+#pragma warning restore CA1031
         {
         }
 
