@@ -153,6 +153,28 @@ public sealed class ReplicaTests(Replicas replicas) : IClassFixture<Replicas>
     }
 
     [Fact]
+    public async Task Cloud_Foundry_records_written_through_A_are_read_through_B()
+    {
+        using var a = Client(replicas.A);
+        using var b = Client(replicas.B);
+        foreach (var client in new[] { a, b })
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("bearer", CloudFoundryTests.AdminToken);
+        }
+
+        var spaces = await JsonAsync(await b.GetAsync("/v2/spaces?q=name:default-space"));
+        var space = spaces["resources"]![0]!["metadata"]!["guid"]!.GetValue<string>();
+        using var created = await a.PostAsync("/v2/apps", new StringContent($$"""{"name":"replicated-app","space_guid":"{{space}}"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var guid = (await JsonAsync(created))["metadata"]!["guid"]!.GetValue<string>();
+
+        var app = await JsonAsync(await b.GetAsync($"/v2/apps/{guid}"));
+        Assert.Equal("replicated-app", app["entity"]!["name"]!.GetValue<string>());
+        using var duplicate = await b.PostAsync("/v2/apps", new StringContent($$"""{"name":"replicated-app","space_guid":"{{space}}"}""", Encoding.UTF8, "application/json"));
+        Assert.Equal("CF-AppNameTaken", (await JsonAsync(duplicate))["error_code"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Kubectl_pointed_at_B_watches_what_is_written_through_A()
     {
         var kubectl = new Kubectl(replicas.B, owned: false);
@@ -240,5 +262,29 @@ public sealed class ReplicaCrashTests(Replicas replicas) : IClassFixture<Replica
         Assert.Equal(HttpStatusCode.Created, after.StatusCode);
         Assert.True(long.Parse(JsonNode.Parse(await after.Content.ReadAsStringAsync())!["metadata"]!["resourceVersion"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)
             > acknowledged.Values.Max(v => long.Parse(v.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+}
+
+/// <summary>Reset acts on the shared store: what one replica resets, every replica serves.</summary>
+public sealed class ReplicaResetTests(Replicas replicas) : IClassFixture<Replicas>
+{
+    [Fact]
+    public async Task A_reset_through_A_empties_what_B_serves_and_B_watches_it()
+    {
+        using var a = new HttpClient { BaseAddress = replicas.A.BaseAddress };
+        using var b = new HttpClient { BaseAddress = replicas.B.BaseAddress };
+        const string Namespaces = "/api/v1/namespaces";
+        Assert.Equal(HttpStatusCode.Created, (await b.PostAsync(Namespaces, new StringContent("""{"metadata":{"name":"before-reset"}}""", Encoding.UTF8, "application/json"))).StatusCode);
+        var from = JsonNode.Parse(await b.GetStringAsync(Namespaces))!["metadata"]!["resourceVersion"]!.GetValue<string>();
+        using var watch = await b.GetAsync($"{Namespaces}?watch=true&resourceVersion={from}&fieldSelector=metadata.name%3Dbefore-reset", HttpCompletionOption.ResponseHeadersRead);
+        using var events = new StreamReader(await watch.Content.ReadAsStreamAsync());
+
+        Assert.True((await a.PostAsync("/_bindingserver/reset", null)).IsSuccessStatusCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await b.GetAsync($"{Namespaces}/before-reset")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await b.GetAsync($"{Namespaces}/default")).StatusCode);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var deleted = JsonNode.Parse((await events.ReadLineAsync(timeout.Token))!)!;
+        Assert.Equal("DELETED", deleted["type"]!.GetValue<string>());
     }
 }
