@@ -8,7 +8,9 @@ namespace BindingServer.Storage;
 /// <summary>
 /// The revisioned object store. One writer stamps each write with the next global revision; the writes that queue up
 /// while a commit runs are committed together in one transaction (group commit), then the new snapshot and the changes
-/// are published to watchers in revision order. Reads of the current state never touch SQLite.
+/// are published to watchers in revision order. Reads of the current state come from the snapshot, not the database.
+/// The rows live behind a <see cref="StoreBackend"/>: SQLite in the process, or PostgreSQL shared by several replicas,
+/// whose changes each replica follows.
 /// </summary>
 public sealed partial class ObjectStore : IAsyncDisposable
 {
@@ -236,34 +238,38 @@ public sealed partial class ObjectStore : IAsyncDisposable
 
     private async Task CommitBatchAsync(List<PendingWrite> batch)
     {
-        WriteBatch transaction;
+        WriteBatch? transaction = null;
         try
         {
             transaction = await _backend.BeginAsync(CancellationToken.None);
+            if (transaction.Database is { } database)
+            {
+                // Another replica committed meanwhile: decide against its changes too, as they come before this batch.
+                if (database.Compacted > _snapshot.Revision)
+                {
+                    await LoadAsync(CancellationToken.None);
+                }
+                else if (database.Current > _snapshot.Revision)
+                {
+                    ApplyLocked(await transaction.ReadChangesAsync(_snapshot.Revision, CancellationToken.None), database.Compacted);
+                }
+            }
         }
-#pragma warning disable CA1031 // Every write of the batch is told why it was not committed.
+#pragma warning disable CA1031 // Every write of the batch is told why it was not committed; the writer goes on with the next batch.
         catch (Exception error)
 #pragma warning restore CA1031
         {
+            if (transaction is not null)
+            {
+                await transaction.DisposeAsync();
+            }
+
             var failure = new StoreCommitException(error.Message, error);
             batch.ForEach(write => write.Done.TrySetException(failure));
             return;
         }
 
         await using var _ = transaction;
-        if (transaction.Database is { } database)
-        {
-            // Another replica committed meanwhile: decide against its changes too, as they come before this batch.
-            if (database.Compacted > _snapshot.Revision)
-            {
-                await LoadAsync(CancellationToken.None);
-            }
-            else if (database.Current > _snapshot.Revision)
-            {
-                ApplyLocked(await transaction.ReadChangesAsync(_snapshot.Revision, CancellationToken.None), database.Compacted);
-            }
-        }
-
         var start = _snapshot;
         var working = start;
         var decided = new List<(PendingWrite Write, List<StoreChange> Changes)>(batch.Count);
