@@ -237,20 +237,26 @@ public sealed class KubectlClusterRoleBindingTests(Kubectl kubectl) : IClassFixt
     [Fact]
     public async Task Watch_prints_rows_as_objects_change()
     {
-        using var watch = kubectl.Start(null, "get", "clusterrolebindings", "-w", "-l", "watched=yes");
-        await Task.Delay(1000);
+        // Created first, so kubectl's list prints it: that line says the watch that follows has its starting point.
         await CreateAsync("k-watched", labels: "  labels:\n    watched: \"yes\"");
-        await OkAsync("label", "clusterrolebinding", "k-watched", "extra=1");
-
+        using var watch = kubectl.Start(null, "get", "clusterrolebindings", "-w", "-l", "watched=yes");
         var lines = new List<string>();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (lines.Count < 2 && await watch.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
+        async Task ReadRowAsync()
         {
-            if (line.StartsWith("k-watched", StringComparison.Ordinal))
+            while (await watch.StandardOutput.ReadLineAsync(timeout.Token) is { } line)
             {
-                lines.Add(line);
+                if (line.StartsWith("k-watched", StringComparison.Ordinal))
+                {
+                    lines.Add(line);
+                    return;
+                }
             }
         }
+
+        await ReadRowAsync();
+        await OkAsync("label", "clusterrolebinding", "k-watched", "extra=1");
+        await ReadRowAsync();
 
         watch.Kill();
         Assert.Equal(2, lines.Count);

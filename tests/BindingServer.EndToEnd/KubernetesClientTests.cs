@@ -181,7 +181,7 @@ public sealed class KubernetesClientTests(ServerProcess server) : IClassFixture<
             }
         });
 
-        await Task.Delay(200);
+        // The watch starts from the list's resourceVersion, so it gets what follows whenever its stream connects.
         await client.RbacAuthorizationV1.CreateClusterRoleBindingAsync(Binding("kc-watch", team: "watch"));
         await client.RbacAuthorizationV1.PatchClusterRoleBindingAsync(new V1Patch("""{"metadata":{"annotations":{"a":"b"}}}""", V1Patch.PatchType.MergePatch), "kc-watch");
         await client.RbacAuthorizationV1.DeleteClusterRoleBindingAsync("kc-watch");
