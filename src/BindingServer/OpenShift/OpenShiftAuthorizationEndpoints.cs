@@ -99,7 +99,10 @@ public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceR
         {
             return await call();
         }
-        catch (KubeApiException error) when (error.Status.Details is { } details && error.Status.Code != 403)
+        // Only errors about the RBAC object become the view's; another resource's (the namespace's) stays as it is,
+        // as the real server answers a create in a missing namespace with `namespaces "x" not found` on both APIs.
+        catch (KubeApiException error) when (error.Status.Details is { } details && error.Status.Code != 403
+            && !(details.Kind == "namespaces" && string.IsNullOrEmpty(details.Group)))
         {
             var old = string.IsNullOrEmpty(details.Group) ? details.Kind ?? "" : $"{details.Kind}.{details.Group}";
             var replacement = view.OpenShift.GroupResource.ToString();

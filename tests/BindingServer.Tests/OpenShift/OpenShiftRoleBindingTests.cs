@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using BindingServer.TestSupport;
+using BindingServer.Tests.CloudFoundry;
 using static BindingServer.Tests.Http;
 
 namespace BindingServer.Tests.OpenShift;
@@ -10,6 +11,19 @@ public sealed class OpenShiftRoleBindingTests(ServerFactory factory) : IClassFix
     private const string OpenShift = "/apis/authorization.openshift.io/v1/namespaces/default/rolebindings";
     private const string Rbac = "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings";
     private readonly HttpClient _client = factory.Client();
+
+    [Theory]
+    [InlineData("/apis/authorization.openshift.io/v1/namespaces/missing/rolebindings", """{"metadata":{"name":"rb"},"roleRef":{"name":"view"}}""")]
+    [InlineData("/apis/authorization.openshift.io/v1/namespaces/missing/roles", """{"metadata":{"name":"r"},"rules":[]}""")]
+    [InlineData("/apis/rbac.authorization.k8s.io/v1/namespaces/missing/rolebindings", """{"metadata":{"name":"rb"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"}}""")]
+    public async Task A_create_in_a_missing_namespace_names_the_namespace_on_both_APIs(string path, string body)
+    {
+        var (code, status) = await _client.PostAsync(path, body);
+
+        Assert.Equal(404, code);
+        Assert.Equal("""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"namespaces \"missing\" not found","reason":"NotFound","details":{"name":"missing","kind":"namespaces"},"code":404}""",
+            status.ToJsonString(Cf.Wire));
+    }
 
     [Fact]
     public async Task Legacy_name_lists_win_over_subjects_and_render_like_the_reference_round_trip()
