@@ -1,11 +1,12 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using BindingServer.TestSupport;
+using Microsoft.Extensions.DependencyInjection;
 using static BindingServer.Tests.Http;
 
 namespace BindingServer.Tests.Discovery;
 
-public sealed class OpenApiTests(ServerFactory factory) : IClassFixture<ServerFactory>
+public sealed partial class OpenApiTests(ServerFactory factory) : IClassFixture<ServerFactory>
 {
     private readonly HttpClient _client = factory.Client();
 
@@ -169,4 +170,76 @@ public sealed class OpenApiTests(ServerFactory factory) : IClassFixture<ServerFa
 
     private static IEnumerable<string> Text(List<(int Number, byte[] Bytes)> fields, int number) =>
         fields.Where(f => f.Number == number).Select(f => System.Text.Encoding.UTF8.GetString(f.Bytes));
+
+    /// <summary>Every method on every served Kubernetes or OpenShift resource path, subresources and Binding included.</summary>
+    [Fact]
+    public async Task Every_served_resource_route_is_in_its_group_versions_documents()
+    {
+        var routes = factory.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints
+            .OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>()
+            .Select(e => (Pattern: e.RoutePattern.RawText!, Methods: e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods ?? []))
+            .Where(r => ResourcePath().IsMatch(r.Pattern) && !NotYetDocumented(r.Pattern))
+            .ToList();
+        var v2 = JsonNode.Parse(await _client.GetStringAsync("/openapi/v2"))!["paths"]!.AsObject();
+        var documents = new Dictionary<string, JsonObject>(StringComparer.Ordinal);
+        var missing = new List<string>();
+        foreach (var (pattern, methods) in routes)
+        {
+            var groupVersion = GroupVersion().Match(pattern).Value.TrimStart('/');
+            if (!documents.TryGetValue(groupVersion, out var paths))
+            {
+                paths = documents[groupVersion] = JsonNode.Parse(await _client.GetStringAsync($"/openapi/v3/{groupVersion}"))!["paths"]!.AsObject();
+            }
+
+            foreach (var method in methods.Select(m => m.ToLowerInvariant()))
+            {
+                if (paths[pattern]?[method] is null)
+                {
+                    missing.Add($"v3 {method} {pattern}");
+                }
+
+                if (v2[pattern]?[method] is null)
+                {
+                    missing.Add($"v2 {method} {pattern}");
+                }
+            }
+        }
+
+        Assert.True(routes.Count > 40, $"only {routes.Count} resource routes found");
+        Assert.True(missing.Count == 0, string.Join("\n", missing));
+    }
+
+    /// <summary>The subresources and the Binding collection carry the real document's operation ids, actions, kinds and parameters.</summary>
+    [Theory]
+    [InlineData("/api/v1/namespaces/{namespace}/pods/{name}/binding")]
+    [InlineData("/api/v1/namespaces/{namespace}/bindings")]
+    [InlineData("/api/v1/namespaces/{namespace}/pods/{name}/status")]
+    [InlineData("/api/v1/namespaces/{name}/finalize")]
+    [InlineData("/api/v1/namespaces/{name}/status")]
+    [InlineData("/api/v1/nodes/{name}/status")]
+    [InlineData("/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token")]
+    public async Task Subresource_operations_are_the_real_documents(string path)
+    {
+        var ours = JsonNode.Parse(await _client.GetStringAsync("/openapi/v3/api/v1"))!["paths"]![path]!.AsObject();
+        var official = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(OfficialSchemas.Directory, "api__v1_openapi.json")))!["paths"]![path]!.AsObject();
+
+        static string Describe(JsonObject pathItem) => string.Join("\n", pathItem.Where(p => p.Key != "parameters").OrderBy(p => p.Key, StringComparer.Ordinal).Select(p =>
+            $"{p.Key} {p.Value!["operationId"].Str()} {p.Value["x-kubernetes-action"].Str()} {p.Value["x-kubernetes-group-version-kind"]!.ToJsonString()} " +
+            string.Join(",", (pathItem["parameters"]?.AsArray() ?? []).Concat(p.Value["parameters"]?.AsArray() ?? []).Select(x => x!["name"].Str()).Order(StringComparer.Ordinal))));
+
+        Assert.Equal(Describe(official), Describe(ours));
+    }
+
+    /// <summary>
+    /// OpenShift's reviews (SubjectAccessReview, ResourceAccessReview, the rules reviews) are served from untyped bodies
+    /// and have no schemas yet, so they are not in the documents: the one known gap, left for issue 20.
+    /// </summary>
+    private static bool NotYetDocumented(string pattern) =>
+        pattern.StartsWith("/apis/authorization.openshift.io/", StringComparison.Ordinal) && pattern.EndsWith("reviews", StringComparison.Ordinal);
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^/apis?/[^{]+/(namespaces|[a-z]+s)(/|$)")]
+    private static partial System.Text.RegularExpressions.Regex ResourcePath();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^/api/v1|^/apis/[^/]+/[^/]+")]
+    private static partial System.Text.RegularExpressions.Regex GroupVersion();
 }

@@ -67,6 +67,8 @@ public sealed class KubeOpenApi
             OpenApiPaths.Add(paths, definition, OpenApiSchemas.AddKind(definition, schemas));
         }
 
+        OpenApiSubresources.Add(paths, definitions, schemas);
+
         return new JsonObject
         {
             ["openapi"] = "3.0.0",

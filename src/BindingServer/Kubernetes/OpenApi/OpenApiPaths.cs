@@ -14,7 +14,7 @@ internal static class OpenApiPaths
     {
         var prefix = OperationPrefix(definition);
         var scope = definition.Namespaced ? "Namespaced" : "";
-        var tag = new JsonArray(definition.Group.Length == 0 ? "core_v1" : $"{definition.Group.Split('.')[0]}_{definition.Version}");
+        var tag = Tag(definition);
         var collection = definition.Namespaced
             ? $"{definition.GroupVersionPath}/namespaces/{{namespace}}/{definition.Plural}"
             : $"{definition.GroupVersionPath}/{definition.Plural}";
@@ -24,29 +24,8 @@ internal static class OpenApiPaths
             scopeParameters.Insert(0, Parameter("namespace", "path", "The object's namespace.", required: true));
         }
 
-        JsonObject Operation(string verb, string action, string summary, JsonArray? parameters = null, JsonObject? body = null, JsonObject? responses = null)
-        {
-            var operation = new JsonObject
-            {
-                ["tags"] = tag.DeepClone(),
-                ["description"] = summary,
-                ["operationId"] = verb,
-            };
-            if (parameters is not null)
-            {
-                operation["parameters"] = parameters;
-            }
-
-            if (body is not null)
-            {
-                operation["requestBody"] = body;
-            }
-
-            operation["responses"] = responses;
-            operation["x-kubernetes-action"] = action;
-            operation["x-kubernetes-group-version-kind"] = OpenApiSchemas.Gvk(definition);
-            return operation;
-        }
+        JsonObject Operation(string verb, string action, string summary, JsonArray? parameters = null, JsonObject? body = null, JsonObject? responses = null) =>
+            OpenApiPaths.Operation(tag, OpenApiSchemas.Gvk(definition), verb, action, summary, parameters, body, responses);
 
         JsonArray ListQuery() => new(ListParameters.Select(p => (JsonNode)Parameter(p.Name, "query", p.Description, p.Type)).ToArray());
 
@@ -122,14 +101,43 @@ internal static class OpenApiPaths
         }
     }
 
-    private static string OperationPrefix(ResourceDefinition definition)
+    /// <summary>One operation as the real document writes it, its group-version-kind included.</summary>
+    internal static JsonObject Operation(JsonArray tag, JsonObject gvk, string id, string action, string summary, JsonArray? parameters = null,
+        JsonObject? body = null, JsonObject? responses = null)
+    {
+        var operation = new JsonObject
+        {
+            ["tags"] = tag.DeepClone(),
+            ["description"] = summary,
+            ["operationId"] = id,
+        };
+        if (parameters is not null)
+        {
+            operation["parameters"] = parameters;
+        }
+
+        if (body is not null)
+        {
+            operation["requestBody"] = body;
+        }
+
+        operation["responses"] = responses;
+        operation["x-kubernetes-action"] = action;
+        operation["x-kubernetes-group-version-kind"] = gvk.DeepClone();
+        return operation;
+    }
+
+    internal static JsonArray Tag(ResourceDefinition definition) =>
+        new(definition.Group.Length == 0 ? "core_v1" : $"{definition.Group.Split('.')[0]}_{definition.Version}");
+
+    internal static string OperationPrefix(ResourceDefinition definition)
     {
         var group = definition.Group.Length == 0 ? "core" : definition.Group.Replace(".k8s.io", "", StringComparison.Ordinal);
         var words = group.Split('.').Select(w => char.ToUpperInvariant(w[0]) + w[1..]);
         return string.Concat(words) + char.ToUpperInvariant(definition.Version[0]) + definition.Version[1..];
     }
 
-    private static JsonObject Parameter(string name, string location, string description, string type = "string", bool required = false)
+    internal static JsonObject Parameter(string name, string location, string description, string type = "string", bool required = false)
     {
         var parameter = new JsonObject
         {
@@ -162,7 +170,7 @@ internal static class OpenApiPaths
         ("watch", "boolean", "Stream changes instead of answering a list."),
     ];
 
-    private static JsonArray WriteParameters(bool patch)
+    internal static JsonArray WriteParameters(bool patch)
     {
         var parameters = new JsonArray(
             Parameter("dryRun", "query", "\"All\" runs every check and stores nothing."),
@@ -176,7 +184,7 @@ internal static class OpenApiPaths
         return parameters;
     }
 
-    private static JsonObject Responses(string schema, params int[] codes)
+    internal static JsonObject Responses(string schema, params int[] codes)
     {
         var responses = new JsonObject();
         foreach (var code in codes)
@@ -192,15 +200,15 @@ internal static class OpenApiPaths
         return responses;
     }
 
-    private static JsonObject Body(string schema, params string[] mediaTypes) => new()
+    internal static JsonObject Body(string schema, params string[] mediaTypes) => new()
     {
         ["content"] = new JsonObject(mediaTypes.Select(m =>
             KeyValuePair.Create(m, (JsonNode?)new JsonObject { ["schema"] = new JsonObject { ["$ref"] = OpenApiSchemas.SchemaRef + schema } }))),
         ["required"] = true,
     };
 
-    private static readonly string[] ObjectMediaTypes = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"];
+    internal static readonly string[] ObjectMediaTypes = ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"];
 
-    private static readonly string[] PatchMediaTypes =
+    internal static readonly string[] PatchMediaTypes =
         ["application/apply-patch+yaml", "application/json-patch+json", "application/merge-patch+json", "application/strategic-merge-patch+json"];
 }

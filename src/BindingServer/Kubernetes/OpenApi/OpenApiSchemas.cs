@@ -73,13 +73,20 @@ internal static class OpenApiSchemas
     }
 
     /// <summary>Adds the schema of a type served by its own handler (Binding) under its group-version's kind.</summary>
-    internal static void AddSchemaOnly(string groupVersionPath, Type type, SortedDictionary<string, JsonNode?> schemas)
+    internal static string AddSchemaOnly(string groupVersionPath, Type type, SortedDictionary<string, JsonNode?> schemas)
     {
         // Its kind is named like any other, which is how kubectl finds the schema to validate a manifest against.
+        var name = AddType(type, schemas);
+        schemas[name]!.AsObject()["x-kubernetes-group-version-kind"] = new JsonArray(GvkOf(groupVersionPath, type));
+        return name;
+    }
+
+    /// <summary>The group-version-kind of a type served under a group-version path (<c>/api/v1</c>, <c>/apis/g/v</c>).</summary>
+    internal static JsonObject GvkOf(string groupVersionPath, Type type)
+    {
         var segments = groupVersionPath.Trim('/').Split('/');
         var (group, version) = segments[0] == "api" ? ("", segments[1]) : (segments[1], segments[2]);
-        schemas[AddType(type, schemas)]!.AsObject()["x-kubernetes-group-version-kind"] =
-            new JsonArray(new JsonObject { ["group"] = group, ["kind"] = type.Name, ["version"] = version });
+        return new JsonObject { ["group"] = group, ["kind"] = type.Name, ["version"] = version };
     }
 
     /// <summary>Adds the schema of a served kind, and of its list when it has one; returns the kind's schema name.</summary>
