@@ -18,7 +18,8 @@ public sealed class InFlightLimitTests(InFlightLimitTests.OneWriterFactory facto
         {
             base.ConfigureWebHost(builder);
             builder.UseSetting("Server:MaxMutatingRequestsInFlight", "1");
-            builder.UseSetting("CloudFoundry:BrokerClientTimeoutSeconds", "3");
+            // Long enough for a loaded machine to get a write refused while the slow bind holds the one slot.
+            builder.UseSetting("CloudFoundry:BrokerClientTimeoutSeconds", "8");
         }
     }
 
