@@ -14,7 +14,8 @@ namespace BindingServer.Bench;
 internal sealed record Load(Uri Url, bool Post = false, string? Header = null, string? MixedGet = null);
 
 /// <summary>What one load phase measured.</summary>
-internal sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Non2xx, long SocketErrors)
+/// <remarks><see cref="SocketErrorKinds"/>: wrk's split of the socket errors (a timeout is a request unanswered after 2 s).</remarks>
+internal sealed record LoadResult(double RequestsPerSecond, double P50Ms, double P99Ms, long Requests, long Non2xx, long SocketErrors, string? SocketErrorKinds = null)
 {
     /// <summary>A number came out and every answer was a 2xx.</summary>
     public bool Ok => Requests > 0 && RequestsPerSecond > 0 && !double.IsNaN(P50Ms) && !double.IsNaN(P99Ms) && Non2xx == 0;
@@ -110,7 +111,7 @@ internal sealed partial class LoadGenerator(Options options)
         var socket = SocketErrors().Match(text);
         var socketErrors = socket.Success ? Enumerable.Range(1, 4).Sum(i => long.Parse(socket.Groups[i].Value)) : 0;
         return new LoadResult(Number(RequestsPerSecond()), Percentile("50"), Percentile("99"), (long)Number(RequestCount()),
-            (long)Number(Non2xx()), socketErrors);
+            (long)Number(Non2xx()), socketErrors, socket.Success ? socket.Value["Socket errors: ".Length..] : null);
     }
 
     [GeneratedRegex(@"Requests/sec:\s+([\d.]+)")]

@@ -27,8 +27,15 @@ internal sealed record Options
     public int SoakSeconds { get; init; } = 600;
     public int SoakWatchers { get; init; } = 50;
 
-    /// <summary>Every mode; <c>all</c> runs those before <c>soak</c>, which is long and asked for by name.</summary>
-    public static readonly string[] Modes = ["all", "throughput", "startup", "scale", "reset-seed", "watchers", "soak"];
+    /// <summary>The replicas mode's PostgreSQL (an Npgsql connection string); null: a throwaway cluster of its own.</summary>
+    public string? Postgres { get; init; }
+
+    /// <summary>Sequential creates on replica A whose events the replicas mode times, and the watches receiving them.</summary>
+    public int ReplicaWrites { get; init; } = 200;
+    public int ReplicaWatchers { get; init; } = 10;
+
+    /// <summary>Every mode; <c>all</c> runs those before <c>soak</c>; <c>soak</c> (long) and <c>replicas</c> (needs PostgreSQL) only by name.</summary>
+    public static readonly string[] Modes = ["all", "throughput", "startup", "scale", "reset-seed", "watchers", "soak", "replicas"];
 
     public static Options Parse(string[] args)
     {
@@ -60,7 +67,7 @@ internal sealed record Options
             ? new Options
             {
                 Smoke = true, Duration = 1, Warmup = 0, Bindings = 500, Starts = 1, Objects = 2000, Watchers = 5, Rounds = 3, Samples = 20, SeedRounds = 2,
-                SeedObjects = 100, WatchCount = 20, WatchEvents = 200, SoakSeconds = 5, SoakWatchers = 10,
+                SeedObjects = 100, WatchCount = 20, WatchEvents = 200, SoakSeconds = 5, SoakWatchers = 10, ReplicaWrites = 20,
             }
             : new Options();
         int Int(string key, int fallback) => flags.Remove(key, out var text) ? int.Parse(text) : fallback;
@@ -81,6 +88,7 @@ internal sealed record Options
             Rounds = Int("rounds", options.Rounds),
             Samples = Int("samples", options.Samples),
             WatchCount = Int("watch-count", options.WatchCount),
+            Postgres = flags.Remove("postgres", out var postgres) ? postgres : null,
             // Fractions allowed (0.5 is 30 s), for trying the mode out.
             SoakSeconds = flags.Remove("soak-minutes", out var minutes)
                 ? (int)Math.Round(double.Parse(minutes, CultureInfo.InvariantCulture) * 60)

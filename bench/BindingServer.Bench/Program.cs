@@ -6,7 +6,7 @@ using BindingServer.Bench;
 //   dotnet bench/BindingServer.Bench/bin/Release/net10.0/BindingServer.Bench.dll [mode] [--flag value]... [--smoke]
 //
 // Modes: all (default: throughput, startup, scale, reset-seed, watchers), throughput, startup, scale, reset-seed, watchers,
-// and soak (long, so only by name).
+// and by name only: soak (long) and replicas (SQLite against one and two replicas on PostgreSQL).
 // Flags (defaults in brackets):
 //   --server <dll>       the server to measure [src/BindingServer/bin/<this configuration>/net10.0/BindingServer.dll]
 //   --baseline <dll>     the baseline app [bench/BindingServer.Baseline/bin/<this configuration>/net10.0/BindingServer.Baseline.dll]
@@ -19,9 +19,11 @@ using BindingServer.Bench;
 //   --watchers <n>       concurrent watches of scale [100]            --rounds <n>      writes they receive [20]
 //   --samples <n>        sequential page requests per page figure [200]
 //   --watch-count <n>    open watches of the watchers mode [1000]     --soak-minutes <m> length of the soak [10]
+//   --postgres <conn>    replicas: an Npgsql connection string of a server where the user may create databases (the bench
+//                        creates and drops its own) [a throwaway cluster, initdb in a temporary folder, removed after]
 //   --smoke              every phase about a second with tiny sizes (a soak of 5 s); only checks that each phase answered
 //                        2xx and produced a figure, and that the server ended the stalled watch (exit code 1 otherwise).
-//                        Used by tests/BindingServer.EndToEnd/BenchSmokeTests.cs (all, then soak).
+//                        Used by tests/BindingServer.EndToEnd/BenchSmokeTests.cs (all, soak, and replicas with --postgres).
 // Figures are printed; nothing here asserts a time.
 Options options;
 try
@@ -54,6 +56,7 @@ var phases = new (string Mode, bool InAll, Func<Task> Run)[]
     ("reset-seed", true, () => ResetSeedPhase.RunAsync(options, report)),
     ("watchers", true, () => WatchersPhase.RunAsync(options, report)),
     ("soak", false, () => SoakPhase.RunAsync(options, load, report)),
+    ("replicas", false, () => ReplicasPhase.RunAsync(options, load, report)),
 };
 foreach (var (mode, _, run) in phases.Where(p => (options.Mode == "all" && p.InAll) || options.Mode == p.Mode))
 {

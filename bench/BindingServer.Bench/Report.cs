@@ -8,12 +8,15 @@ internal sealed class Report
 {
     public const string RatioHeader = "| measure | BindingServer | baseline | ratio | goal |";
     public const string WatchHeader = "| measure (watchers and soak) | BindingServer |";
+    public const string ReplicaHeader = "| request | SQLite file, one process | PostgreSQL, one replica | PostgreSQL, two replicas | one replica ÷ SQLite | two replicas ÷ one |";
 
     private readonly List<string> _ratios = [];
     private readonly List<string> _latencies = [];
     private readonly List<string> _nonAdmin = [];
     private readonly List<string> _scale = [];
     private readonly List<string> _watch = [];
+    private readonly List<string> _replicas = [];
+    private readonly List<string> _replicaFigures = [];
     private readonly List<string> _notes = [];
 
     // Other work on the machine shows in every figure; the load average before and after says how much there was.
@@ -26,7 +29,7 @@ internal sealed class Report
     {
         Check(measure, result);
         _latencies.Add(Row(measure, $"{result.RequestsPerSecond:N0}", Ms(result.P50Ms), Ms(result.P99Ms),
-            $"{result.Non2xx:N0} of {result.Requests:N0}" + (result.SocketErrors > 0 ? $" ({result.SocketErrors:N0} socket errors)" : "")));
+            $"{result.Non2xx:N0} of {result.Requests:N0}" + (result.SocketErrors > 0 ? $" ({result.SocketErrors:N0} socket errors{Kinds(result)})" : "")));
     }
 
     /// <summary>A throughput ratio, BindingServer ÷ baseline (higher is better).</summary>
@@ -64,6 +67,24 @@ internal sealed class Report
     /// <summary>A row of the watchers or soak mode that may rightly be zero or negative (a difference, a slope) or is not a number.</summary>
     public void Watch(string measure, string text) => _watch.Add(Row(measure, text));
 
+    /// <summary>
+    /// One request kind on the three set-ups of the replicas mode (each already reported as a load phase): req/s and
+    /// p99, and the two ratios that say what PostgreSQL costs and what a second replica gives back.
+    /// </summary>
+    public void Replicas(string request, LoadResult sqlite, LoadResult one, LoadResult two)
+    {
+        static string Cell(LoadResult r) => $"{r.RequestsPerSecond:N0} req/s, p99 {Ms(r.P99Ms)}";
+        _replicas.Add(Row(request, Cell(sqlite), Cell(one), Cell(two),
+            $"{one.RequestsPerSecond / sqlite.RequestsPerSecond:F2}×", $"{two.RequestsPerSecond / one.RequestsPerSecond:F2}×"));
+    }
+
+    /// <summary>A figure of the replicas mode with its goal (the write-to-watch delays).</summary>
+    public void Replica(string measure, double value, string text, string goal)
+    {
+        Check(measure, value);
+        _replicaFigures.Add(Row(measure, text, goal));
+    }
+
     /// <summary>A free line, printed under the tables (reset-seed figures, the load generator used).</summary>
     public void Note(string line) => _notes.Add(line);
 
@@ -95,6 +116,9 @@ internal sealed class Report
         Table(output, "Impersonated non-admin (a ClusterRole that may get and list clusterrolebindings) ÷ admin", "| measure | admin | non-admin | ratio | goal |", _nonAdmin);
         Table(output, "Scale (SQLite file store)", "| measure | BindingServer | goal |", _scale);
         Table(output, "Watchers and soak (SQLite file store)", WatchHeader, _watch);
+        Table(output, "Replicas on PostgreSQL (issue 17): two replicas are loaded by two wrk at once, half the connections and threads each; " +
+                      "their req/s summed, the worse p99", ReplicaHeader, _replicas);
+        Table(output, "Replicas on PostgreSQL: from just before a create to each watcher's ADDED line, and to the create's own answer", "| measure (replicas on PostgreSQL) | p50 (p99), max | goal |", _replicaFigures);
         output.WriteLine();
         foreach (var note in _notes)
         {
@@ -119,6 +143,8 @@ internal sealed class Report
         output.WriteLine("|" + string.Concat(Enumerable.Repeat(" --- |", header.Count(c => c == '|') - 1)));
         rows.ForEach(output.WriteLine);
     }
+
+    private static string Kinds(LoadResult result) => result.SocketErrorKinds is { } kinds ? ": " + kinds : "";
 
     private static string Row(params string[] cells) => "| " + string.Join(" | ", cells) + " |";
 

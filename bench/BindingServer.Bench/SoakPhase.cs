@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 
 namespace BindingServer.Bench;
@@ -61,6 +62,11 @@ internal static partial class SoakPhase
             report.Watch("soak: RSS max", max.MiB, $"{max.MiB:F0} MiB (at {max.Seconds:F0} s)");
             var slope = RssSampler.SlopePerMinute(samples, seconds / 2.0);
             report.Watch("soak: RSS slope over the last half (least squares)", $"{slope:+0.00;-0.00;0.00} MiB/min");
+            foreach (var error in watchers.ErrorTexts)
+            {
+                report.Note($"soak: a failed watch request: {error}");
+            }
+
             report.Note($"soak RSS samples (s: MiB): {string.Join(", ", samples.Select(s => $"{s.Seconds:F0}: {s.MiB:F0}"))}");
             if (watchers.Events == 0)
             {
@@ -86,12 +92,16 @@ internal static partial class SoakPhase
         private long _events;
         private long _restarts;
         private long _expired;
+        private readonly ConcurrentQueue<string> _errorTexts = new();
         private long _errors;
 
         public long Events => Interlocked.Read(ref _events);
         public long Restarts => Interlocked.Read(ref _restarts);
         public long Expired => Interlocked.Read(ref _expired);
         public long Errors => Interlocked.Read(ref _errors);
+
+        /// <summary>What the first few failed watch requests threw, so a failure can be told from a client's hiccup.</summary>
+        public IEnumerable<string> ErrorTexts => _errorTexts;
 
         /// <summary>Done when every watcher's first watch has answered its headers.</summary>
         public Task AllOpen => _allOpen.Task;
@@ -140,7 +150,11 @@ internal static partial class SoakPhase
                     }
                     catch (Exception e) when (e is HttpRequestException or IOException && !stop.IsCancellationRequested)
                     {
-                        Interlocked.Increment(ref _errors);
+                        if (Interlocked.Increment(ref _errors) <= 5)
+                        {
+                            _errorTexts.Enqueue($"{e.GetType().Name}: {e.Message}" + (e.InnerException is { } inner ? $" ({inner.GetType().Name}: {inner.Message})" : ""));
+                        }
+
                         await Task.Delay(TimeSpan.FromMilliseconds(100), stop);
                     }
 

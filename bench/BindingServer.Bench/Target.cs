@@ -11,6 +11,7 @@ internal sealed class Target : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _errors = new();
+    private readonly Queue<string> _output = new();
 
     private Target(Process process, Stopwatch clock)
     {
@@ -22,6 +23,24 @@ internal sealed class Target : IAsyncDisposable
     public Stopwatch Clock { get; }
 
     public Uri Address { get; private set; } = null!;
+
+    /// <summary>
+    /// What the process wrote: standard error, then the last lines of standard output after the ready line (the server's
+    /// log, warnings and errors only), for a phase that got error answers to show why.
+    /// </summary>
+    public string Log
+    {
+        get
+        {
+            lock (_output)
+            {
+                lock (_errors)
+                {
+                    return _errors + string.Join(Environment.NewLine, _output);
+                }
+            }
+        }
+    }
 
     /// <summary>Process start to the ready line.</summary>
     public TimeSpan ToReady { get; private set; }
@@ -81,13 +100,29 @@ internal sealed class Target : IAsyncDisposable
             {
                 target.ToReady = clock.Elapsed;
                 target.Address = new Uri(line[readyPrefix.Length..].Trim().TrimEnd('/') + "/");
-                _ = target._process.StandardOutput.ReadToEndAsync(); // keep the pipe drained
+                _ = target.KeepOutputAsync(); // keep the pipe drained
                 return target;
             }
         }
 
         await target._process.WaitForExitAsync(timeout.Token);
         throw new InvalidOperationException($"{Path.GetFileName(dll)} exited ({target._process.ExitCode}) before it was ready: {target._errors}");
+    }
+
+    /// <summary>Reads standard output to its end, keeping the last 200 lines: enough to explain, bounded for a soak.</summary>
+    private async Task KeepOutputAsync()
+    {
+        while (await _process.StandardOutput.ReadLineAsync() is { } line)
+        {
+            lock (_output)
+            {
+                _output.Enqueue(line);
+                if (_output.Count > 200)
+                {
+                    _output.Dequeue();
+                }
+            }
+        }
     }
 
     /// <summary>Resident memory now, from /proc (Linux), in MiB.</summary>

@@ -57,13 +57,20 @@ internal static class ThroughputPhase
         }
     }
 
-    private static async Task<LoadResult> MeasureAsync(LoadGenerator load, Report report, string name, Load what)
+    public static async Task<LoadResult> MeasureAsync(LoadGenerator load, Report report, string name, Load what)
     {
         var result = await load.RunAsync(what);
-        report.LoadPhase(name, result);
-        Console.WriteLine($"{name}: {result.RequestsPerSecond:N0} req/s, p50 {Report.Ms(result.P50Ms)}, p99 {Report.Ms(result.P99Ms)}, " +
-                          $"{result.Non2xx:N0} non-2xx of {result.Requests:N0}" + (result.SocketErrors > 0 ? $", {result.SocketErrors} socket errors" : ""));
+        Record(report, name, result);
         return result;
+    }
+
+    /// <summary>Reports a load phase (checked for non-2xx answers) and prints it as it happens.</summary>
+    public static void Record(Report report, string name, LoadResult result)
+    {
+        report.LoadPhase(name, result);
+        var socketErrors = result.SocketErrors == 0 ? "" : $", {result.SocketErrors} socket errors" + (result.SocketErrorKinds is { } kinds ? $" ({kinds})" : "");
+        Console.WriteLine($"{name}: {result.RequestsPerSecond:N0} req/s, p50 {Report.Ms(result.P50Ms)}, p99 {Report.Ms(result.P99Ms)}, " +
+                          $"{result.Non2xx:N0} non-2xx of {result.Requests:N0}{socketErrors}");
     }
 
     /// <summary>A user RBAC decides for: bound to a ClusterRole that may get and list ClusterRoleBindings, and nothing else.</summary>

@@ -29,6 +29,26 @@ public sealed class BenchSmokeTests
         Assert.Contains("| measure (watchers and soak) | BindingServer |", output);
     }
 
+    [Fact]
+    public async Task The_replicas_mode_runs_in_smoke_mode_on_postgres()
+    {
+        // Not part of "all" (it needs PostgreSQL): run by name against a throwaway cluster given as an existing server,
+        // in which the bench creates and drops its own databases.
+        var cluster = new PostgresCluster();
+        await cluster.InitializeAsync();
+        try
+        {
+            var (exitCode, output) = await RunAsync("replicas", "--smoke", "--postgres", cluster.ConnectionString);
+
+            Assert.True(exitCode == 0, output);
+            Assert.Contains("| request | SQLite file, one process | PostgreSQL, one replica | PostgreSQL, two replicas | one replica ÷ SQLite | two replicas ÷ one |", output);
+        }
+        finally
+        {
+            await cluster.DisposeAsync();
+        }
+    }
+
     private static Task<(int ExitCode, string Out)> RunAsync(params string[] arguments)
     {
         // Same configuration as the tests (Debug or Release), like ServerProcess.ServerAssembly().
