@@ -1,3 +1,5 @@
+using BindingServer.TestSupport;
+
 namespace BindingServer.Bench;
 
 /// <summary>
@@ -27,7 +29,12 @@ internal static class ReplicasPhase
             ThroughputPhase.DeleteFolder(data);
         }
 
-        await using var cluster = options.Postgres is null ? await ThrowawayPostgres.StartAsync() : null;
+        await using var cluster = options.Postgres is null ? new PostgresCluster { Durable = true } : null;
+        if (cluster is not null)
+        {
+            await cluster.InitializeAsync();
+        }
+
         var maintenance = options.Postgres ?? cluster!.ConnectionString;
         Console.WriteLine(cluster is null ? "PostgreSQL: --postgres, a database of the bench's own per set-up" : $"PostgreSQL: a throwaway cluster ({maintenance})");
         report.Note(cluster is null

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 using Xunit.Abstractions;
+using BindingServer.TestSupport;
 
 namespace BindingServer.EndToEnd;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace BindingServer.EndToEnd;
+namespace BindingServer.TestSupport;
 
 /// <summary>
 /// What the tests need from Debian (Chromium, PostgreSQL), installed with apt-get when they run as root and it is

@@ -5,15 +5,15 @@ using System.Net.Sockets;
 using System.Text;
 using Npgsql;
 
-namespace BindingServer.EndToEnd;
+namespace BindingServer.TestSupport;
 
 /// <summary>
 /// A throwaway PostgreSQL cluster: initdb in a new temporary folder, the server on a free loopback port, found ready by
 /// a connection that succeeds (bounded polling, no fixed sleep), stopped and its folder deleted on dispose. Tuned for
-/// speed, not durability (fsync off). Each test class can take its own empty database from <see cref="CreateDatabaseAsync"/>.
+/// speed, not durability (fsync off, unless <see cref="Durable"/>). Each test class can take its own empty database from <see cref="CreateDatabaseAsync"/>.
 /// PostgreSQL refuses to run as root, so a root test run (CI) starts it as the postgres system user.
 /// </summary>
-public sealed class PostgresCluster : IAsyncLifetime
+public sealed partial class PostgresCluster : IAsyncDisposable
 {
     private const string SystemUser = "postgres";
     private const string Superuser = "postgres";
@@ -21,6 +21,12 @@ public sealed class PostgresCluster : IAsyncLifetime
 
     private readonly StringBuilder _log = new();
     private readonly bool _asSystemUser = Environment.IsPrivilegedProcess;
+
+    /// <summary>
+    /// Keep fsync and full-page writes on, for measurements: neither store is then timed on settings a real
+    /// installation would not use. Off by default, since the tests' data is thrown away.
+    /// </summary>
+    public bool Durable { get; init; }
     private string _bin = "";
     private string? _folder;
     private Process? _server;
@@ -145,6 +151,11 @@ public sealed class PostgresCluster : IAsyncLifetime
     /// <summary>A new folder that the server's user owns, reachable by that user, with a path short enough for a socket.</summary>
     private async Task<string> CreateFolderAsync()
     {
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("the throwaway PostgreSQL cluster uses Unix sockets and file modes");
+        }
+
         var parent = Path.GetTempPath();
         if ((_asSystemUser && !ReachableByOthers(parent)) || parent.Length > 60)
         {
@@ -156,13 +167,19 @@ public sealed class PostgresCluster : IAsyncLifetime
         Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         if (_asSystemUser)
         {
-            var (code, output) = await CommandLine.RunAsync("chown", null, SystemUser + ":", folder);
-            if (code != 0)
+            var chown = new ProcessStartInfo("chown") { RedirectStandardOutput = true, RedirectStandardError = true };
+            chown.ArgumentList.Add(SystemUser + ":");
+            chown.ArgumentList.Add(folder);
+            try
+            {
+                await RunAsync(chown);
+            }
+            catch (InvalidOperationException error)
             {
                 Directory.Delete(folder);
                 throw new InvalidOperationException(
                     $"PostgreSQL refuses to run as root and the tests run as root, so it runs as the '{SystemUser}' user, " +
-                    $"which Debian's postgresql package creates (`apt-get install postgresql`); chown said: {output}");
+                    $"which Debian's postgresql package creates (`apt-get install postgresql`); {error.Message}", error);
             }
         }
 
@@ -196,15 +213,18 @@ public sealed class PostgresCluster : IAsyncLifetime
             _log.Clear();
         }
 
-        var start = Command("postgres", "-D", data, "-p", Port.ToString(CultureInfo.InvariantCulture),
-            "-c", "listen_addresses=127.0.0.1",
-            "-c", $"unix_socket_directories={_folder}",
-            // Throwaway data: skip everything that only protects it from a crash.
-            "-c", "fsync=off",
-            "-c", "synchronous_commit=off",
-            "-c", "full_page_writes=off",
-            // Two server replicas with their pools, plus the tests' own connections.
-            "-c", "max_connections=200");
+        string[] settings =
+        [
+            "listen_addresses=127.0.0.1",
+            $"unix_socket_directories={_folder}",
+            // Commits are not flushed one by one, as the SQLite store's synchronous=NORMAL.
+            "synchronous_commit=off",
+            // Two server replicas with their pools (Npgsql's default maximum is 100 each), plus the caller's own connections.
+            "max_connections=250",
+            // Throwaway data: unless measured, skip everything that only protects it from a crash.
+            .. Durable ? Array.Empty<string>() : ["fsync=off", "full_page_writes=off"],
+        ];
+        var start = Command("postgres", ["-D", data, "-p", Port.ToString(CultureInfo.InvariantCulture), .. settings.SelectMany(setting => new[] { "-c", setting })]);
         _server = Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
         _server.ErrorDataReceived += (_, line) => Append(line.Data);
         _server.OutputDataReceived += (_, line) => Append(line.Data);
@@ -314,6 +334,8 @@ public sealed class PostgresCluster : IAsyncLifetime
                 $"{string.Join(' ', start.ArgumentList.Prepend(start.FileName))} failed ({process.ExitCode}): {await output}{await errors}");
         }
     }
+
+    ValueTask IAsyncDisposable.DisposeAsync() => new(DisposeAsync());
 
     public async Task DisposeAsync()
     {
