@@ -94,7 +94,8 @@ builder.Services.AddSingleton<Fixtures>();
 builder.Services.AddApiDocumentation();
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton(sp => new KubeOpenApi(
-    sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftAuthorizationEndpoints.Definitions).Concat(AccessReviewEndpoints.Definitions),
+    sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftAuthorizationEndpoints.Definitions).Concat(OpenShiftReviewKinds.Definitions)
+        .Concat(AccessReviewEndpoints.Definitions),
     [("/api/v1", typeof(Binding))]));
 builder.Services.AddSingleton<ResourceHandlers>();
 builder.Services.AddSingleton<ResourceRegistry>();

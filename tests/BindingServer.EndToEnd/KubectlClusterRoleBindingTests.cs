@@ -235,6 +235,17 @@ public sealed class KubectlClusterRoleBindingTests(Kubectl kubectl) : IClassFixt
     }
 
     [Fact]
+    public async Task Explain_reads_openshifts_review_schemas()
+    {
+        var output = await OkAsync("explain", "resourceaccessreviews", "--api-version=authorization.openshift.io/v1");
+
+        Assert.Contains("GROUP:      authorization.openshift.io", output);
+        Assert.Contains("KIND:       ResourceAccessReview", output);
+        Assert.Matches(@"resourceAPIGroup\s+<string> -required-", output);
+        Assert.DoesNotContain("metadata", output);
+    }
+
+    [Fact]
     public async Task Watch_prints_rows_as_objects_change()
     {
         // Created first, so kubectl's list prints it: that line says the watch that follows has its starting point.

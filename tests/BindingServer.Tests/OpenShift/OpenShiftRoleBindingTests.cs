@@ -25,6 +25,34 @@ public sealed class OpenShiftRoleBindingTests(ServerFactory factory) : IClassFix
             status.ToJsonString(Cf.Wire));
     }
 
+    /// <summary>
+    /// Past create, openshift-apiserver's proxy reads the RBAC object first (an update never creates), so a missing
+    /// namespace answers as a missing binding, in OpenShift's group, and a list is empty, as the RBAC API lists it.
+    /// </summary>
+    [Theory]
+    [InlineData("PUT")]
+    [InlineData("PATCH")]
+    [InlineData("GET")]
+    [InlineData("DELETE")]
+    public async Task Other_verbs_in_a_missing_namespace_answer_as_the_proxy_does(string verb)
+    {
+        const string Path = "/apis/authorization.openshift.io/v1/namespaces/missing/rolebindings/rb";
+        var (code, status) = verb switch
+        {
+            "PUT" => await _client.PutAsync(Path, """{"metadata":{"name":"rb"},"roleRef":{"name":"view"}}"""),
+            "PATCH" => await _client.PatchAsync(Path, """{"subjects":[]}""", "application/merge-patch+json"),
+            "GET" => await _client.GetJsonAsync(Path),
+            _ => await _client.DeleteJsonAsync(Path),
+        };
+
+        Assert.Equal(404, code);
+        Assert.Equal("""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"rolebindings.authorization.openshift.io \"rb\" not found","reason":"NotFound","details":{"name":"rb","group":"authorization.openshift.io","kind":"rolebindings"},"code":404}""",
+            status.ToJsonString(Cf.Wire));
+        var (listed, list) = await _client.GetJsonAsync("/apis/authorization.openshift.io/v1/namespaces/missing/rolebindings");
+        Assert.Equal(200, listed);
+        Assert.Empty(list["items"]!.AsArray());
+    }
+
     [Fact]
     public async Task Legacy_name_lists_win_over_subjects_and_render_like_the_reference_round_trip()
     {

@@ -137,7 +137,8 @@ internal static class OpenApiSchemas
             schema["x-kubernetes-preserve-unknown-fields"] = true;
         }
 
-        foreach (var property in info.Properties.Where(p => !p.IsExtensionData).OrderBy(p => p.Name, StringComparer.Ordinal))
+        var typeMetaOnly = type.IsDefined(typeof(TypeMetaOnlyAttribute));
+        foreach (var property in info.Properties.Where(p => !p.IsExtensionData && !(typeMetaOnly && p.Name == "metadata")).OrderBy(p => p.Name, StringComparer.Ordinal))
         {
             var member = property.AttributeProvider as MemberInfo;
             properties[property.Name] = PropertySchema(property, member, type, schemas);

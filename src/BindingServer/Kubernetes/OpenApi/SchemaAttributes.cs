@@ -10,3 +10,7 @@ public sealed class SchemaNameAttribute(string name) : Attribute
 /// <summary>A field the schema lists as required.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class RequiredAttribute : Attribute;
+
+/// <summary>A kind with only <c>kind</c> and <c>apiVersion</c> besides its own fields, such as OpenShift's reviews: no metadata in its schema.</summary>
+[AttributeUsage(AttributeTargets.Class)]
+public sealed class TypeMetaOnlyAttribute : Attribute;
