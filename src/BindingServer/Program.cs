@@ -2,13 +2,10 @@ using BindingServer.CloudFoundry;
 using BindingServer.CloudFoundry.Brokers;
 using BindingServer.Documentation;
 using BindingServer.Hosting;
+using BindingServer.Kubernetes;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Authentication;
 using BindingServer.Kubernetes.Authorization;
-using BindingServer.Kubernetes.Discovery;
-using BindingServer.Kubernetes.OpenApi;
-using BindingServer.Kubernetes.Resources.Core;
-using BindingServer.OpenShift;
 using BindingServer.Storage;
 using Serilog;
 
@@ -63,45 +60,14 @@ builder.WebHost.ConfigureKestrel((context, kestrel) =>
 });
 
 builder.Services.Configure<ServerOptions>(builder.Configuration.GetSection(ServerOptions.Section));
-builder.Services.Configure<AuthenticationOptions>(builder.Configuration.GetSection(AuthenticationOptions.Section));
 builder.Services.AddServerCertificates(builder.Configuration);
-builder.Services.AddSingleton<RbacAuthorizer>();
-builder.Services.AddSingleton<StaticTokens>();
-builder.Services.AddSingleton<ServiceAccountTokens>();
-builder.Services.AddSingleton<RequestAuthenticator>();
-builder.Services.AddHostedService<ServiceAccountsController>();
-builder.Services.AddSingleton<IWriteAdmission, RbacEscalationCheck>();
-builder.Services.AddHostedService<ClusterRoleAggregation>();
-builder.Services.Configure<StoreOptions>(builder.Configuration.GetSection(StoreOptions.Section));
-builder.Services.PostConfigure<StoreOptions>(store => store.ConnectionString = builder.Configuration.GetConnectionString("BindingServer") ?? "");
-builder.Services.AddSingleton(ResourceCatalog.Default);
-builder.Services.AddSingleton(sp => new StoreKeyResolver(sp.GetRequiredService<ResourceCatalog>().KeyPrefixes.Concat(CfStore.Prefixes)));
-builder.Services.AddSingleton<ObjectStore>();
-builder.Services.AddSingleton(sp => new DiscoveryDocuments(
-    sp.GetRequiredService<ResourceCatalog>().Definitions.Select(DiscoveredResource.From)
-        .Concat(CoreSubresources.Discovery)
-        .Concat(OpenShiftAuthorizationEndpoints.Discovery)
-        .Concat(OpenShiftReviewEndpoints.Discovery)
-        .Concat(AccessReviewEndpoints.Resources)));
-builder.Services.Configure<KubeletOptions>(builder.Configuration.GetSection(KubeletOptions.Section));
-builder.Services.AddSingleton<BindingHandler>();
-builder.Services.AddSingleton<OpenShiftAuthorizationEndpoints>();
-builder.Services.AddHostedService<CoreControllers>();
-builder.Services.AddCloudFoundry(builder.Configuration);
-builder.Services.AddSingleton<RequestJournal>();
-builder.Services.AddSingleton<FaultInjection>();
-builder.Services.AddSingleton<Fixtures>();
-builder.Services.AddApiDocumentation();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton(sp => new KubeOpenApi(
-    sp.GetRequiredService<ResourceCatalog>().Definitions.Concat(OpenShiftAuthorizationEndpoints.Definitions).Concat(OpenShiftReviewKinds.Definitions)
-        .Concat(AccessReviewEndpoints.Definitions),
-    [("/api/v1", typeof(Binding))]));
-builder.Services.AddSingleton<ResourceHandlers>();
-builder.Services.AddSingleton<ResourceRegistry>();
-builder.Services.AddSingleton<ListHandlers>();
+builder.Services.AddObjectStore(builder.Configuration, ResourceCatalog.Default.KeyPrefixes.Concat(CfStore.Prefixes));
+builder.Services.AddKubernetesApi(builder.Configuration);
+builder.Services.AddCloudFoundry(builder.Configuration);
+builder.Services.AddAdminApi();
+builder.Services.AddApiDocumentation();
 builder.Services.AddHostedService<StartupBanner>();
-builder.Services.AddHostedService<GarbageCollector>();
 
 var app = builder.Build();
 
@@ -131,9 +97,7 @@ catch (Exception error) when (error is IOException or UnauthorizedAccessExceptio
 
 try
 {
-    await CoreControllers.EnsureSystemNamespacesAsync(app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
-    await BootstrapPolicy.EnsureAsync(app.Services.GetRequiredService<ResourceRegistry>(), app.Services.GetRequiredService<ObjectStore>(), CancellationToken.None);
-    await ServiceAccountsController.EnsureDefaultAccountsAsync(app.Services.GetRequiredService<ObjectStore>(), app.Services.GetRequiredService<ResourceRegistry>(), CancellationToken.None);
+    await KubernetesApi.EnsureStartStateAsync(app.Services, CancellationToken.None);
     await app.Services.GetRequiredService<BrokerRegistry>().SeedAsync();
 }
 catch (StoreCommitException error)
@@ -163,21 +127,9 @@ app.UseMiddleware<CfErrorMiddleware>();
 app.UseConsistentReads();
 app.UseMiddleware<KubernetesAuthMiddleware>();
 app.UseApiDocumentation();
-app.MapHealth();
-app.MapKubeconfig();
-app.MapAdmin();
-app.MapVersion();
-app.MapDiscovery();
-app.MapAccessReviews();
-app.MapTokenRequests();
-app.MapIssuerDiscovery();
-app.MapKubernetesOpenApi();
-BindingHandler.MapBindings(app);
-app.MapCoreSubresources();
-OpenShiftAuthorizationEndpoints.Map(app);
-OpenShiftReviewEndpoints.Map(app);
+app.MapAdminApi();
+app.MapKubernetesApi();
 app.MapCloudFoundry();
-app.MapKubernetesResources(app.Services.GetRequiredService<ResourceCatalog>());
 
 await app.RunAsync();
 return 0;

@@ -52,7 +52,6 @@ public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceR
 
     public static IEnumerable<ResourceDefinition> Definitions { get; } = Views.Select(v => v.OpenShift).ToList();
 
-    public static IEnumerable<DiscoveredResource> Discovery { get; } = Views.Select(v => DiscoveredResource.From(v.OpenShift)).ToList();
 
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
     {

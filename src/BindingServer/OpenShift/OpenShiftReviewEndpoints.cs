@@ -21,18 +21,6 @@ public static class OpenShiftReviewEndpoints
 {
     private const string Group = OpenShiftRoleBindingStrategy.Group;
 
-    public static IEnumerable<DiscoveredResource> Discovery { get; } =
-    [
-        new(Group, "v1", "localresourceaccessreviews", "localresourceaccessreview", true, "LocalResourceAccessReview", ["create"], [], []),
-        new(Group, "v1", "localsubjectaccessreviews", "localsubjectaccessreview", true, "LocalSubjectAccessReview", ["create"], [], []),
-
-        // The real server advertises this singular name (a copy-and-paste slip upstream); clients only ever see it here.
-        new(Group, "v1", "resourceaccessreviews", "localresourceaccessreview", false, "ResourceAccessReview", ["create"], [], []),
-        new(Group, "v1", "selfsubjectrulesreviews", "selfsubjectrulesreview", true, "SelfSubjectRulesReview", ["create"], [], []),
-        new(Group, "v1", "subjectaccessreviews", "subjectaccessreview", false, "SubjectAccessReview", ["create"], [], []),
-        new(Group, "v1", "subjectrulesreviews", "subjectrulesreview", true, "SubjectRulesReview", ["create"], [], []),
-    ];
-
     public static IEndpointRouteBuilder Map(IEndpointRouteBuilder app)
     {
         var group = app.MapGroup($"/apis/{Group}/v1").WithTags($"{Group}/v1");

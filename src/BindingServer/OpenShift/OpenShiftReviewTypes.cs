@@ -189,7 +189,8 @@ public static class OpenShiftReviewKinds
     [
         ReviewBodies.Definition<OpenShiftSubjectAccessReview>(Group, "SubjectAccessReview", "subjectaccessreviews", false),
         ReviewBodies.Definition<OpenShiftLocalSubjectAccessReview>(Group, "LocalSubjectAccessReview", "localsubjectaccessreviews", true),
-        ReviewBodies.Definition<OpenShiftResourceAccessReview>(Group, "ResourceAccessReview", "resourceaccessreviews", false),
+        // The real server advertises this singular name (a copy-and-paste slip upstream); clients only ever see it in discovery.
+        ReviewBodies.Definition<OpenShiftResourceAccessReview>(Group, "ResourceAccessReview", "resourceaccessreviews", false) with { Singular = "localresourceaccessreview" },
         ReviewBodies.Definition<OpenShiftLocalResourceAccessReview>(Group, "LocalResourceAccessReview", "localresourceaccessreviews", true),
         ReviewBodies.Definition<OpenShiftSubjectRulesReview>(Group, "SubjectRulesReview", "subjectrulesreviews", true),
         ReviewBodies.Definition<OpenShiftSelfSubjectRulesReview>(Group, "SelfSubjectRulesReview", "selfsubjectrulesreviews", true),

@@ -8,10 +8,16 @@ public sealed class RoutingTests(ServerFactory factory) : IClassFixture<ServerFa
 {
     private readonly HttpClient _client = factory.Client();
 
-    [Fact]
-    public async Task Unknown_resource_inside_a_served_group_version_is_a_json_NotFound()
+    /// <summary>Every served group-version is a go-restful web service on the real servers, reviews' and OpenShift's included.</summary>
+    [Theory]
+    [InlineData("/apis/rbac.authorization.k8s.io/v1/widgets")]
+    [InlineData("/api/v1/widgets")]
+    [InlineData("/apis/authorization.k8s.io/v1/widgets")]
+    [InlineData("/apis/authentication.k8s.io/v1/widgets")]
+    [InlineData("/apis/authorization.openshift.io/v1/widgets")]
+    public async Task Unknown_resource_inside_a_served_group_version_is_a_json_NotFound(string path)
     {
-        var (code, body) = await _client.GetJsonAsync("/apis/rbac.authorization.k8s.io/v1/widgets");
+        var (code, body) = await _client.GetJsonAsync(path);
 
         Assert.Equal(404, code);
         Assert.Equal("""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"the server could not find the requested resource","reason":"NotFound","details":{},"code":404}""",

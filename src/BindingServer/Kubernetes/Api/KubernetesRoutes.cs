@@ -174,8 +174,7 @@ public sealed class KubernetesErrorMiddleware(RequestDelegate next, ResourceCata
 
     private async Task WriteNotFoundAsync(HttpContext context, string path)
     {
-        var insideServedVersion = catalog.Definitions.Any(d => path.StartsWith(d.GroupVersionPath + "/", StringComparison.Ordinal));
-        if (insideServedVersion)
+        if (catalog.InsideServedGroupVersion(path))
         {
             await KubeHttp.WriteStatusAsync(context, StatusErrors.RouteNotFound().Status);
             return;

@@ -20,17 +20,6 @@ public static class AccessReviewEndpoints
 {
     private const string Group = "authorization.k8s.io";
 
-    /// <summary>What discovery lists for the review groups (the authentication group's self review included).</summary>
-    public static IEnumerable<DiscoveredResource> Resources { get; } =
-    [
-        new(Group, "v1", "localsubjectaccessreviews", "localsubjectaccessreview", true, "LocalSubjectAccessReview", ["create"], [], []),
-        new(Group, "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", false, "SelfSubjectAccessReview", ["create"], [], []),
-        new(Group, "v1", "selfsubjectrulesreviews", "selfsubjectrulesreview", false, "SelfSubjectRulesReview", ["create"], [], []),
-        new(Group, "v1", "subjectaccessreviews", "subjectaccessreview", false, "SubjectAccessReview", ["create"], [], []),
-        .. SelfSubjectReviewEndpoint.Resources,
-        .. TokenReviewEndpoint.Resources,
-    ];
-
     private static readonly ResourceDefinition SelfAccess = ReviewBodies.Definition<SelfSubjectAccessReview>(Group, "SelfSubjectAccessReview", "selfsubjectaccessreviews", false);
     private static readonly ResourceDefinition SubjectAccess = ReviewBodies.Definition<SubjectAccessReview>(Group, "SubjectAccessReview", "subjectaccessreviews", false);
     private static readonly ResourceDefinition LocalAccess = ReviewBodies.Definition<LocalSubjectAccessReview>(Group, "LocalSubjectAccessReview", "localsubjectaccessreviews", true);

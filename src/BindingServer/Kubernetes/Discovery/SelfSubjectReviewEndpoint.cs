@@ -18,11 +18,6 @@ public static class SelfSubjectReviewEndpoint
 {
     private const string Group = "authentication.k8s.io";
 
-    public static IEnumerable<DiscoveredResource> Resources { get; } =
-    [
-        new(Group, "v1", "selfsubjectreviews", "selfsubjectreview", false, "SelfSubjectReview", ["create"], [], []),
-    ];
-
     internal static readonly ResourceDefinition Definition = ReviewBodies.Definition<SelfSubjectReview>(Group, "SelfSubjectReview", "selfsubjectreviews", false);
 
     private static readonly ApiDoc Doc = new("Who the request acts as: user name, uid, groups and extra, after impersonation", [],

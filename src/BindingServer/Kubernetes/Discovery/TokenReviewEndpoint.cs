@@ -19,11 +19,6 @@ public static class TokenReviewEndpoint
 {
     private const string Group = "authentication.k8s.io";
 
-    public static IEnumerable<DiscoveredResource> Resources { get; } =
-    [
-        new(Group, "v1", "tokenreviews", "tokenreview", false, "TokenReview", ["create"], [], []),
-    ];
-
     internal static readonly ResourceDefinition Definition = ReviewBodies.Definition<TokenReview>(Group, "TokenReview", "tokenreviews", false);
 
     private static readonly ApiDoc Doc = new("Authenticate a bearer token: the user it stands for, or why not", [],

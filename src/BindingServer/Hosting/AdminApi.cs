@@ -1,0 +1,21 @@
+namespace BindingServer.Hosting;
+
+/// <summary>The server's own API under <c>/_bindingserver</c> (reset, fixtures, journal, faults), health and the kubeconfig.</summary>
+public static class AdminApi
+{
+    public static IServiceCollection AddAdminApi(this IServiceCollection services)
+    {
+        services.AddSingleton<RequestJournal>();
+        services.AddSingleton<FaultInjection>();
+        services.AddSingleton<Fixtures>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        app.MapHealth();
+        app.MapKubeconfig();
+        app.MapAdmin();
+        return app;
+    }
+}
