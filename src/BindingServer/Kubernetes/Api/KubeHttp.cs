@@ -77,7 +77,8 @@ public static class KubeHttp
             case "application/yaml":
                 return Encoding.UTF8.GetBytes(YamlConversion.ToJson(body).ToJsonString());
             case Protobuf.ProtobufBody.MediaType:
-                return Encoding.UTF8.GetBytes(Protobuf.ProtobufBody.ToJson(body).ToJsonString());
+                var messages = request.HttpContext.RequestServices.GetRequiredService<ResourceCatalog>().ProtobufMessages;
+                return Encoding.UTF8.GetBytes(Protobuf.ProtobufBody.ToJson(body, messages).ToJsonString());
             default:
                 throw StatusErrors.UnsupportedMediaType("application/json, application/yaml, application/vnd.kubernetes.protobuf");
         }

@@ -2,6 +2,7 @@ using BindingServer.Kubernetes.Discovery;
 using BindingServer.Kubernetes.Resources;
 using BindingServer.Kubernetes.Resources.Core;
 using BindingServer.OpenShift;
+using BindingServer.Kubernetes.Protobuf;
 
 namespace BindingServer.Kubernetes.Api;
 
@@ -17,12 +18,17 @@ public sealed class ResourceCatalog
         IEnumerable<ResourceDefinition> kinds,
         IEnumerable<ResourceDefinition>? views = null,
         IEnumerable<ResourceDefinition>? reviews = null,
-        IEnumerable<DiscoveredResource>? subresources = null)
+        IEnumerable<DiscoveredResource>? subresources = null,
+        IEnumerable<ResourceDefinition>? subresourceKinds = null)
     {
         Definitions = kinds.ToList();
         Views = (views ?? []).ToList();
         Reviews = (reviews ?? []).ToList();
         Subresources = (subresources ?? []).ToList();
+        ProtobufMessages = Documented.Concat(subresourceKinds ?? [])
+            .Where(d => d.Protobuf is not null)
+            .DistinctBy(d => d.Kind)
+            .ToDictionary(d => d.Kind, d => d.Protobuf!, StringComparer.Ordinal);
     }
 
     public static ResourceCatalog Default { get; } = new(
@@ -40,7 +46,8 @@ public sealed class ResourceCatalog
         ],
         views: OpenShiftAuthorizationEndpoints.Definitions,
         reviews: [.. OpenShiftReviewKinds.Definitions, .. AccessReviewEndpoints.Definitions],
-        subresources: CoreSubresources.Discovery);
+        subresources: CoreSubresources.Discovery,
+        subresourceKinds: [BindingStrategy.Definition, TokenRequestStrategy.Definition]);
 
     /// <summary>The stored kinds, served by the generic handlers.</summary>
     public IReadOnlyList<ResourceDefinition> Definitions { get; }
@@ -53,6 +60,9 @@ public sealed class ResourceCatalog
 
     /// <summary>Subresources, and collections served by their own handlers (Binding), as discovery lists them.</summary>
     public IReadOnlyList<DiscoveredResource> Subresources { get; }
+
+    /// <summary>The protobuf message of each kind that has one, by the kind a protobuf envelope names.</summary>
+    public IReadOnlyDictionary<string, ProtoMessage> ProtobufMessages { get; }
 
     /// <summary>The namespaces resource when it is served; writes to namespaced kinds then check the namespace exists.</summary>
     public ResourceDefinition? Namespaces => Definitions.FirstOrDefault(d => d.Group.Length == 0 && d.Plural == "namespaces");

@@ -1,4 +1,5 @@
 using BindingServer.Kubernetes.Errors;
+using BindingServer.Kubernetes.Protobuf;
 
 namespace BindingServer.Kubernetes.Api;
 
@@ -20,6 +21,12 @@ public sealed record ResourceDefinition
 
     public IReadOnlyList<string> Verbs { get; init; } =
         ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
+
+    /// <summary>
+    /// The kind's protobuf message (field numbers from its <c>generated.proto</c>, built from <see cref="ProtoSchemas"/>);
+    /// without one, a protobuf body of this kind is refused with a 415 as a media type the server cannot read.
+    /// </summary>
+    public ProtoMessage? Protobuf { get; init; }
 
     /// <summary>Whether the kind has a <c>status</c> subresource (get, update and patch at <c>…/{name}/status</c>).</summary>
     public bool HasStatus { get; init; }

@@ -8,6 +8,7 @@ using BindingServer.Kubernetes.Json;
 using BindingServer.Kubernetes.Model;
 using BindingServer.Kubernetes.Selectors;
 using BindingServer.Kubernetes.Validation;
+using BindingServer.Kubernetes.Protobuf;
 
 namespace BindingServer.Kubernetes.Discovery;
 
@@ -20,10 +21,10 @@ public static class AccessReviewEndpoints
 {
     private const string Group = "authorization.k8s.io";
 
-    private static readonly ResourceDefinition SelfAccess = ReviewBodies.Definition<SelfSubjectAccessReview>(Group, "SelfSubjectAccessReview", "selfsubjectaccessreviews", false);
+    private static readonly ResourceDefinition SelfAccess = ReviewBodies.Definition<SelfSubjectAccessReview>(Group, "SelfSubjectAccessReview", "selfsubjectaccessreviews", false) with { Protobuf = ProtoSchemas.SelfSubjectAccessReview };
     private static readonly ResourceDefinition SubjectAccess = ReviewBodies.Definition<SubjectAccessReview>(Group, "SubjectAccessReview", "subjectaccessreviews", false);
     private static readonly ResourceDefinition LocalAccess = ReviewBodies.Definition<LocalSubjectAccessReview>(Group, "LocalSubjectAccessReview", "localsubjectaccessreviews", true);
-    private static readonly ResourceDefinition SelfRules = ReviewBodies.Definition<SelfSubjectRulesReview>(Group, "SelfSubjectRulesReview", "selfsubjectrulesreviews", false);
+    private static readonly ResourceDefinition SelfRules = ReviewBodies.Definition<SelfSubjectRulesReview>(Group, "SelfSubjectRulesReview", "selfsubjectrulesreviews", false) with { Protobuf = ProtoSchemas.SelfSubjectRulesReview };
 
     /// <summary>The reviews as create-only kinds, for the OpenAPI documents.</summary>
     public static IEnumerable<ResourceDefinition> Definitions =>

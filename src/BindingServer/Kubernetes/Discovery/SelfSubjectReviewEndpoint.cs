@@ -7,6 +7,7 @@ using BindingServer.Kubernetes.Json;
 using BindingServer.Kubernetes.Model;
 using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Kubernetes.Patching;
+using BindingServer.Kubernetes.Protobuf;
 
 namespace BindingServer.Kubernetes.Discovery;
 
@@ -18,7 +19,7 @@ public static class SelfSubjectReviewEndpoint
 {
     private const string Group = "authentication.k8s.io";
 
-    internal static readonly ResourceDefinition Definition = ReviewBodies.Definition<SelfSubjectReview>(Group, "SelfSubjectReview", "selfsubjectreviews", false);
+    internal static readonly ResourceDefinition Definition = ReviewBodies.Definition<SelfSubjectReview>(Group, "SelfSubjectReview", "selfsubjectreviews", false) with { Protobuf = ProtoSchemas.SelfSubjectReview };
 
     private static readonly ApiDoc Doc = new("Who the request acts as: user name, uid, groups and extra, after impersonation", [],
         [new(201, "The review with status.userInfo", null)]);

@@ -38,7 +38,7 @@ public static class ProtobufBody
     public const string MediaType = "application/vnd.kubernetes.protobuf";
     private static readonly byte[] Magic = [0x6b, 0x38, 0x73, 0x00];
 
-    public static JsonObject ToJson(byte[] body)
+    public static JsonObject ToJson(byte[] body, IReadOnlyDictionary<string, ProtoMessage> messages)
     {
         if (body.Length < Magic.Length || !body.AsSpan(0, Magic.Length).SequenceEqual(Magic))
         {
@@ -50,7 +50,7 @@ public static class ProtobufBody
             var unknown = Read(new CodedInputStream(body, Magic.Length, body.Length - Magic.Length), ProtoSchemas.Unknown);
             var apiVersion = unknown["typeMeta"]?["apiVersion"]?.GetValue<string>() ?? "";
             var kind = unknown["typeMeta"]?["kind"]?.GetValue<string>() ?? "";
-            if (!ProtoSchemas.ByKind.TryGetValue(kind, out var schema))
+            if (!messages.TryGetValue(kind, out var schema))
             {
                 throw StatusErrors.UnsupportedMediaType("application/json, application/yaml");
             }

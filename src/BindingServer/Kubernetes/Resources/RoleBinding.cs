@@ -6,6 +6,7 @@ using BindingServer.Kubernetes.Patching;
 using BindingServer.Kubernetes.Tables;
 using BindingServer.Kubernetes.Validation;
 using FluentValidation;
+using BindingServer.Kubernetes.Protobuf;
 
 namespace BindingServer.Kubernetes.Resources;
 
@@ -36,6 +37,7 @@ public sealed class RoleBindingStrategy : ResourceStrategy<RoleBinding>
         Singular = "rolebinding",
         Namespaced = true,
         Strategy = new RoleBindingStrategy(),
+        Protobuf = ProtoSchemas.RoleBinding,
     };
 
     public override NameRule NameRule => NameRules.PathSegment;

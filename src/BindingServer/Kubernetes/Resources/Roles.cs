@@ -5,6 +5,7 @@ using BindingServer.Kubernetes.Model;
 using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Kubernetes.Patching;
 using BindingServer.Kubernetes.Validation;
+using BindingServer.Kubernetes.Protobuf;
 
 namespace BindingServer.Kubernetes.Resources;
 
@@ -147,6 +148,7 @@ public sealed class ClusterRoleStrategy : ResourceStrategy<ClusterRole>
         Singular = "clusterrole",
         Namespaced = false,
         Strategy = new ClusterRoleStrategy(),
+        Protobuf = ProtoSchemas.ClusterRole,
     };
 
     public override NameRule NameRule => NameRules.PathSegment;
@@ -185,6 +187,7 @@ public sealed class RoleStrategy : ResourceStrategy<Role>
         Singular = "role",
         Namespaced = true,
         Strategy = new RoleStrategy(),
+        Protobuf = ProtoSchemas.Role,
     };
 
     public override NameRule NameRule => NameRules.PathSegment;

@@ -6,6 +6,7 @@ using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Kubernetes.Patching;
 using BindingServer.Kubernetes.Tables;
 using BindingServer.Kubernetes.Validation;
+using BindingServer.Kubernetes.Protobuf;
 
 namespace BindingServer.Kubernetes.Resources.Core;
 
@@ -63,6 +64,7 @@ public sealed class NamespaceStrategy : ResourceStrategy<Namespace>
         Verbs = ["create", "delete", "get", "list", "patch", "update", "watch"],
         HasStatus = true,
         Strategy = new NamespaceStrategy(),
+        Protobuf = ProtoSchemas.Namespace,
     };
 
     public override NameRule NameRule => NameRules.Dns1123LabelName;

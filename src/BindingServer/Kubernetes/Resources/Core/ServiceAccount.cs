@@ -5,6 +5,7 @@ using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Kubernetes.Patching;
 using BindingServer.Kubernetes.Tables;
 using BindingServer.Kubernetes.Validation;
+using BindingServer.Kubernetes.Protobuf;
 
 namespace BindingServer.Kubernetes.Resources.Core;
 
@@ -40,6 +41,7 @@ public sealed class ServiceAccountStrategy : ResourceStrategy<ServiceAccount>
         Namespaced = true,
         ShortNames = ["sa"],
         Strategy = new ServiceAccountStrategy(),
+        Protobuf = ProtoSchemas.ServiceAccount,
     };
 
     public override TableDefinition Table { get; } = new([

@@ -9,6 +9,7 @@ using BindingServer.Kubernetes.OpenApi;
 using BindingServer.Kubernetes.Patching;
 using BindingServer.Kubernetes.Validation;
 using BindingServer.Storage;
+using BindingServer.Kubernetes.Protobuf;
 
 namespace BindingServer.Kubernetes.Resources.Core;
 
@@ -88,6 +89,7 @@ public sealed class TokenRequestStrategy : ResourceStrategy<TokenRequest>
         Verbs = ["create"],
         Subresource = "token",
         Strategy = new TokenRequestStrategy(),
+        Protobuf = ProtoSchemas.TokenRequest,
     };
 }
 
