@@ -292,7 +292,7 @@ public sealed class OpenShiftAuthorizationEndpoints(ObjectStore store, ResourceR
     {
         if (intent is JsonObject obj)
         {
-            ManagedFields.Merge(live, obj, type);
+            ApplyMerge.Merge(live, obj, type);
         }
 
         return live;

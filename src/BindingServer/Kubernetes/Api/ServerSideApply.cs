@@ -55,7 +55,7 @@ public static class ServerSideApply
 
         if (!exists)
         {
-            var (merged, entries) = ManagedFields.Apply(null, null, intent, defaultedIntent, definition.ObjectType, options.FieldManager, definition.ApiVersion, false, now);
+            var (merged, entries) = ApplyMerge.Apply(null, null, intent, defaultedIntent, definition.ObjectType, options.FieldManager, definition.ApiVersion, false, now);
             var obj = BodyDecoder.DecodeObject(definition, merged, FieldValidation.Ignore, warnings, [], strictAsPatch: false);
             definition.Strategy.ApplyDefaults(obj);
             ResourceRegistry.CheckIdentity(definition, obj, ns, name);
@@ -66,7 +66,7 @@ public static class ServerSideApply
         return await registry.UpdateAsync(definition, ns, name, old =>
         {
             var live = KubeJson.ToNode(old!);
-            var (merged, entries) = ManagedFields.Apply(live, old!.Metadata.ManagedFields, intent, defaultedIntent, definition.ObjectType,
+            var (merged, entries) = ApplyMerge.Apply(live, old!.Metadata.ManagedFields, intent, defaultedIntent, definition.ObjectType,
                 options.FieldManager, definition.ApiVersion, options.Force, now, definition.Subresource);
             var obj = BodyDecoder.DecodeObject(definition, merged, FieldValidation.Ignore, warnings, [], strictAsPatch: false);
             definition.Strategy.ApplyDefaults(obj);

@@ -59,9 +59,9 @@ internal static class ReviewBodies
         var type = review.GetType();
         var node = KubeJson.ToNode(review);
         var baseline = KubeJson.ToNode(empty);
-        var before = ManagedFields.FieldsOf(baseline, type, withStatus: true);
-        var changed = ManagedFields.FieldsOf(node, type, withStatus: true)
-            .Where(p => !before.Contains(p) || !JsonNode.DeepEquals(ManagedFields.ValueAt(node, p), ManagedFields.ValueAt(baseline, p)))
+        var before = FieldPaths.FieldsOf(baseline, type, withStatus: true);
+        var changed = FieldPaths.FieldsOf(node, type, withStatus: true)
+            .Where(p => !before.Contains(p) || !JsonNode.DeepEquals(FieldPaths.ValueAt(node, p), FieldPaths.ValueAt(baseline, p)))
             .ToList();
         foreach (var optional in OptionalStructs)
         {
@@ -81,7 +81,7 @@ internal static class ReviewBodies
             new ManagedFieldsEntry
             {
                 Manager = manager, Operation = "Update", ApiVersion = review.ApiVersion, Time = KubeTimeConverter.Truncate(clock.GetUtcNow()),
-                FieldsType = "FieldsV1", FieldsV1 = ManagedFields.ToTrie(changed),
+                FieldsType = "FieldsV1", FieldsV1 = FieldPaths.ToTrie(changed),
             },
         ];
     }
