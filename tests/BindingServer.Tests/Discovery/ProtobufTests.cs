@@ -71,6 +71,40 @@ public sealed class ProtobufTests(ServerFactory factory) : IClassFixture<ServerF
         Assert.Equal("view", body["roleRef"]!["name"].Str());
     }
 
+    /// <summary>What kubectl create configmap sends: generation 0 on the wire is Go's omitted field, immutable false is a value.</summary>
+    [Fact]
+    public async Task A_protobuf_config_map_keeps_binary_data_and_drops_the_zero_generation()
+    {
+        var configMap = Message(o =>
+        {
+            Nested(o, 1, Message(m =>
+            {
+                Text(m, 1, "proto-cm");
+                m.WriteTag(7, WireFormat.WireType.Varint);
+                m.WriteInt64(0);
+            }));
+            Nested(o, 2, Message(e => { Text(e, 1, "mode"); Text(e, 2, "fast"); }));
+            Nested(o, 3, Message(e =>
+            {
+                Text(e, 1, "blob");
+                e.WriteTag(2, WireFormat.WireType.LengthDelimited);
+                e.WriteBytes(ByteString.CopyFrom(0, 1, 2));
+            }));
+            o.WriteTag(4, WireFormat.WireType.Varint);
+            o.WriteBool(false);
+        });
+        var content = new ByteArrayContent(Envelope("v1", "ConfigMap", configMap));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/vnd.kubernetes.protobuf");
+
+        var (code, body) = await _client.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps", content);
+
+        Assert.Equal(201, code);
+        Assert.False(body["metadata"]!.AsObject().ContainsKey("generation"));
+        Assert.Equal("fast", body["data"]!["mode"].Str());
+        Assert.Equal("AAEC", body["binaryData"]!["blob"].Str());
+        Assert.False(body["immutable"]!.GetValue<bool>());
+    }
+
     [Fact]
     public async Task A_body_without_the_magic_prefix_is_a_bad_request()
     {

@@ -39,6 +39,7 @@ public sealed class ResourceCatalog
             PodStrategy.Definition,
             EventStrategy.Definition,
             ServiceAccountStrategy.Definition,
+            ConfigMapStrategy.Definition,
             ClusterRoleBindingStrategy.Definition,
             ClusterRoleStrategy.Definition,
             RoleBindingStrategy.Definition,

@@ -200,6 +200,10 @@ internal static class OpenApiSchemas
         {
             schema = new JsonObject { ["type"] = "object", ["additionalProperties"] = new JsonObject { ["type"] = "string", ["default"] = "" } };
         }
+        else if (type == typeof(Dictionary<string, byte[]>))
+        {
+            schema = new JsonObject { ["type"] = "object", ["additionalProperties"] = new JsonObject { ["type"] = "string", ["format"] = "byte" } };
+        }
         else if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>))
         {
             var element = type.GetGenericArguments()[0];

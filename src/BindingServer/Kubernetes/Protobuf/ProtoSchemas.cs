@@ -17,6 +17,8 @@ public static class ProtoSchemas
 
     public static ProtoMessage MapEntry { get; } = new(S(1, "key"), S(2, "value"));
 
+    public static ProtoMessage BytesMapEntry { get; } = new(S(1, "key"), new ProtoField(2, "value", WireType.Bytes));
+
     public static ProtoMessage Time { get; } = new(new ProtoField(1, "seconds", WireType.Int64), new ProtoField(2, "nanos", WireType.Int32));
 
     public static ProtoMessage Unknown { get; } = new(
@@ -27,14 +29,14 @@ public static class ProtoSchemas
 
     public static ProtoMessage OwnerReference { get; } = new(
         S(1, "kind"), S(3, "name"), S(4, "uid"), S(5, "apiVersion"),
-        new ProtoField(6, "controller", WireType.Bool), new ProtoField(7, "blockOwnerDeletion", WireType.Bool));
+        new ProtoField(6, "controller", WireType.Bool, Pointer: true), new ProtoField(7, "blockOwnerDeletion", WireType.Bool, Pointer: true));
 
     public static ProtoMessage ObjectMeta { get; } = new(
         S(1, "name"), S(2, "generateName"), S(3, "namespace"), S(4, "selfLink"), S(5, "uid"), S(6, "resourceVersion"),
         new ProtoField(7, "generation", WireType.Int64),
         new ProtoField(8, "creationTimestamp", WireType.Time),
         new ProtoField(9, "deletionTimestamp", WireType.Time),
-        new ProtoField(10, "deletionGracePeriodSeconds", WireType.Int64),
+        new ProtoField(10, "deletionGracePeriodSeconds", WireType.Int64, Pointer: true),
         new ProtoField(11, "labels", WireType.StringMap),
         new ProtoField(12, "annotations", WireType.StringMap),
         M(13, "ownerReferences", OwnerReference, repeated: true),
@@ -76,12 +78,12 @@ public static class ProtoSchemas
         M(1, "metadata", ObjectMeta),
         M(2, "secrets", new ProtoMessage(S(1, "kind"), S(2, "namespace"), S(3, "name"), S(4, "uid"), S(5, "apiVersion"), S(6, "resourceVersion"), S(7, "fieldPath")), repeated: true),
         M(3, "imagePullSecrets", new ProtoMessage(S(1, "name")), repeated: true),
-        new ProtoField(4, "automountServiceAccountToken", WireType.Bool));
+        new ProtoField(4, "automountServiceAccountToken", WireType.Bool, Pointer: true));
 
     public static ProtoMessage TokenRequest { get; } = new(
         M(1, "metadata", ObjectMeta),
         M(2, "spec", new ProtoMessage(
             S(1, "audiences", true),
             M(3, "boundObjectRef", new ProtoMessage(S(1, "kind"), S(2, "apiVersion"), S(3, "name"), S(4, "uid"))),
-            new ProtoField(4, "expirationSeconds", WireType.Int64))));
+            new ProtoField(4, "expirationSeconds", WireType.Int64, Pointer: true))));
 }

@@ -15,10 +15,17 @@ public enum WireType
     StringMap,
     Time,
     Bytes,
+
+    /// <summary>A <c>map&lt;string, bytes&gt;</c>, whose values JSON carries as base64 (ConfigMap's binaryData).</summary>
+    BytesMap,
 }
 
-/// <summary>One field of a Kubernetes protobuf message: its number, JSON name and type.</summary>
-public sealed record ProtoField(int Number, string Name, WireType Type, ProtoMessage? Message = null, bool Repeated = false);
+/// <summary>
+/// One field of a Kubernetes protobuf message: its number, JSON name and type. <paramref name="Pointer"/> marks a Go
+/// pointer field (<c>*int64</c>, <c>*bool</c>), whose zero is a value; a plain scalar's zero is what Go's JSON leaves
+/// out, so it is read as absent.
+/// </summary>
+public sealed record ProtoField(int Number, string Name, WireType Type, ProtoMessage? Message = null, bool Repeated = false, bool Pointer = false);
 
 public sealed class ProtoMessage(params ProtoField[] fields)
 {
@@ -88,19 +95,19 @@ public static class ProtobufBody
             JsonNode? value = field.Type switch
             {
                 WireType.String => input.ReadString() is { Length: > 0 } s ? JsonValue.Create(s) : null,
-                WireType.Int64 => JsonValue.Create(input.ReadInt64()),
-                WireType.Int32 => JsonValue.Create(input.ReadInt32()),
-                WireType.Bool => JsonValue.Create(input.ReadBool()),
+                WireType.Int64 => input.ReadInt64() is var n && (n != 0 || field.Pointer) ? JsonValue.Create(n) : null,
+                WireType.Int32 => input.ReadInt32() is var i && (i != 0 || field.Pointer) ? JsonValue.Create(i) : null,
+                WireType.Bool => input.ReadBool() is var b && (b || field.Pointer) ? JsonValue.Create(b) : null,
                 WireType.Message => ReadNested(input, field.Message!),
                 WireType.Time => ReadTime(input),
                 WireType.Bytes => JsonValue.Create(Convert.ToBase64String(input.ReadBytes().ToByteArray())),
-                WireType.StringMap => null,
+                WireType.StringMap or WireType.BytesMap => null,
                 _ => null,
             };
 
-            if (field.Type == WireType.StringMap)
+            if (field.Type is WireType.StringMap or WireType.BytesMap)
             {
-                var entry = ReadNested(input, ProtoSchemas.MapEntry);
+                var entry = ReadNested(input, field.Type == WireType.StringMap ? ProtoSchemas.MapEntry : ProtoSchemas.BytesMapEntry);
                 var map = result[field.Name] as JsonObject ?? new JsonObject();
                 map[entry["key"]?.GetValue<string>() ?? ""] = entry["value"]?.GetValue<string>() ?? "";
                 result[field.Name] = map;
