@@ -192,12 +192,21 @@ public sealed class KubectlClusterRoleBindingTests(Kubectl kubectl) : IClassFixt
         Assert.Equal("clusterrolebinding.rbac.authorization.k8s.io \"k-del-label-1\" deleted\nclusterrolebinding.rbac.authorization.k8s.io \"k-del-label-2\" deleted\n", byLabel);
 
         await CreateAsync("k-wait");
-        var waiting = kubectl.Start(null, "wait", "--for=delete", "clusterrolebinding/k-wait", "--timeout=60s");
+        // At -v=6 kubectl logs each response on standard error; its output stays as it is.
+        using var waiting = kubectl.Start(null, "wait", "--for=delete", "clusterrolebinding/k-wait", "--timeout=60s", "-v=6");
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
 
-        // Give kubectl time to start watching; it reports "condition met" either way once the object is gone.
-        await Task.Delay(2000);
+        // Deleting once its watch has been answered, so the deletion reaches kubectl as a watch event.
+        string? line;
+        while ((line = await waiting.StandardError.ReadLineAsync(deadline.Token)) is not null && !line.Contains("watch=true", StringComparison.Ordinal))
+        {
+        }
+
+        Assert.True(line is not null, "kubectl ended before it watched");
+        var log = waiting.StandardError.ReadToEndAsync(deadline.Token);
         await OkAsync("delete", "clusterrolebinding", "k-wait", "--wait=false");
-        await waiting.WaitForExitAsync();
+        await waiting.WaitForExitAsync(deadline.Token);
+        await log;
         Assert.Equal(0, waiting.ExitCode);
         Assert.Equal("clusterrolebinding.rbac.authorization.k8s.io/k-wait condition met\n", await waiting.StandardOutput.ReadToEndAsync());
     }

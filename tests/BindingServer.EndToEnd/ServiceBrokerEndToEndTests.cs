@@ -664,23 +664,25 @@ file sealed class BrokerScenario(Uri server, TestBrokerProcess broker)
         UntilAsync(path, who, a => a.Status != 200 || (string?)a.Body?["entity"]?["last_operation"]?["state"] != "in progress",
             $"the last operation of {path} to finish");
 
-    /// <summary>Reads the broker's request log until <paramref name="find"/> finds a request, or fails after the deadline.</summary>
+    /// <summary>Reads the broker's request log again as each request arrives until <paramref name="find"/> finds one, or fails after the deadline.</summary>
     public async Task<BrokerRequest> WaitForBrokerRequestAsync(Func<IReadOnlyList<BrokerRequest>, BrokerRequest?> find, string what)
     {
-        var deadline = DateTime.UtcNow + Deadline;
-        while (true)
+        using var deadline = new CancellationTokenSource(Deadline);
+        var requests = await broker.RequestsAsync();
+        BrokerRequest? found;
+        while ((found = find(requests)) is null)
         {
-            if (find(await broker.RequestsAsync()) is { } found)
+            try
             {
-                return found;
+                requests = await broker.RequestsAfterAsync(requests.Count, deadline.Token);
             }
-
-            if (DateTime.UtcNow > deadline)
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
             {
                 Assert.Fail($"timed out waiting for the broker to receive {what}");
+                throw;
             }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100));
         }
+
+        return found;
     }
 }

@@ -62,6 +62,10 @@ public sealed partial class TestBrokerProcess : IAsyncLifetime
     public async Task<IReadOnlyList<BrokerRequest>> RequestsAsync() =>
         await _control.GetFromJsonAsync<List<BrokerRequest>>("control/requests", JsonSerializerOptions.Web) ?? [];
 
+    /// <summary>The requests, once the broker has received more than <paramref name="count"/> of them.</summary>
+    public async Task<IReadOnlyList<BrokerRequest>> RequestsAfterAsync(int count, CancellationToken cancellationToken) =>
+        await _control.GetFromJsonAsync<List<BrokerRequest>>($"control/requests?after={count}", JsonSerializerOptions.Web, cancellationToken) ?? [];
+
     public async Task ClearRequestsAsync()
     {
         using var response = await _control.DeleteAsync("control/requests");

@@ -70,7 +70,9 @@ app.MapGet(Binding, (string id, string bindingId) => broker.GetBinding(id, bindi
 app.MapGet(Binding + "/last_operation", (string id, string bindingId) => broker.BindingLastOperation(id, bindingId));
 
 // The tests' side door: no authentication, never recorded.
-app.MapGet("/control/requests", () => Results.Json(log.Snapshot()));
+// With ?after=N the answer waits until the log holds more than N requests.
+app.MapGet("/control/requests", async (int? after, CancellationToken aborted) =>
+    Results.Json(after is { } count ? await log.SnapshotAfterAsync(count, aborted) : log.Snapshot()));
 app.MapDelete("/control/requests", () =>
 {
     log.Clear();

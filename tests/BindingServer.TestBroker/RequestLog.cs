@@ -9,6 +9,7 @@ public sealed class RequestLog
     private static readonly object BodyKey = new();
     private readonly Lock _gate = new();
     private readonly List<JsonObject> _requests = [];
+    private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Records the request and keeps its parsed body for the handler (the body stream can be read only once).</summary>
     public async Task RecordAsync(HttpContext context)
@@ -35,6 +36,8 @@ public sealed class RequestLog
         lock (_gate)
         {
             _requests.Add(entry);
+            _added.TrySetResult();
+            _added = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
     }
 
@@ -46,6 +49,26 @@ public sealed class RequestLog
         lock (_gate)
         {
             return [.. _requests.Select(request => request.DeepClone())];
+        }
+    }
+
+    /// <summary>The log once it holds more than <paramref name="count"/> requests, so a test waits for the next one to arrive.</summary>
+    public async Task<JsonArray> SnapshotAfterAsync(int count, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task added;
+            lock (_gate)
+            {
+                if (_requests.Count > count)
+                {
+                    return [.. _requests.Select(request => request.DeepClone())];
+                }
+
+                added = _added.Task;
+            }
+
+            await added.WaitAsync(cancellationToken);
         }
     }
 

@@ -4,8 +4,10 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.TestHost;
+using BindingServer.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace BindingServer.Tests;
 
@@ -41,6 +43,70 @@ public class ServerFactory : WebApplicationFactory<Program>
 
         return client;
     }
+}
+
+/// <summary>
+/// The server with a clock that moves only when a test advances it, for behaviour that happens after a time (a pod's
+/// grace period, a broker operation that finishes later); one per test class.
+/// </summary>
+public class FakeClockServerFactory : ServerFactory
+{
+    /// <summary>Starts at the real time, so timestamps and token lifetimes read as they would.</summary>
+    public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        builder.ConfigureTestServices(services => services.AddSingleton<TimeProvider>(Clock));
+    }
+}
+
+/// <summary>
+/// Waits on what the server does in the background (controllers, the garbage collector, Cloud Foundry jobs and broker
+/// polling) through the store's feed of committed changes, instead of sleeping between reads.
+/// </summary>
+public static class StoreWaits
+{
+    /// <summary>A safety net for a server that never gets there; waits end on the change they wait for.</summary>
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Reads with <paramref name="read"/> until <paramref name="done"/> holds, reading again after each change the
+    /// store commits; throws <see cref="TimeoutException"/> with the last value read after <see cref="Timeout"/>.
+    /// </summary>
+    public static async Task<T> UntilAsync<T>(this WebApplicationFactory<Program> factory, Func<Task<T>> read, Func<T, bool> done, string what)
+    {
+        var store = factory.Services.GetRequiredService<ObjectStore>();
+        using var deadline = new CancellationTokenSource(Timeout);
+        // Following before the first read, so a change between that read and the wait is not missed.
+        using var feed = await store.FollowFromNowAsync(deadline.Token);
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            try
+            {
+                await feed.Live.ReadAsync(deadline.Token);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+            {
+                throw new TimeoutException($"timed out after {Timeout.TotalSeconds} s waiting for {what}; last read: {value}");
+            }
+
+            // Changes committed together are read once.
+            while (feed.Live.TryRead(out _))
+            {
+            }
+        }
+    }
+
+    /// <summary>Waits for a GET of <paramref name="url"/> to answer <paramref name="status"/>, and returns the body.</summary>
+    public static async Task<JsonObject> UntilStatusAsync(this WebApplicationFactory<Program> factory, HttpClient client, string url, int status) =>
+        (await factory.UntilAsync(() => client.GetJsonAsync(url), r => r.Code == status, $"GET {url} to answer {status}")).Body;
 }
 
 /// <summary>Sends requests for <c>localhost</c> (where an in-process server answers as) to the test server, the rest to the network.</summary>

@@ -20,6 +20,7 @@ public sealed partial class PostgresCluster : IAsyncDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
 
     private readonly StringBuilder _log = new();
+    private TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly bool _asSystemUser = Environment.IsPrivilegedProcess;
 
     /// <summary>
@@ -211,6 +212,7 @@ public sealed partial class PostgresCluster : IAsyncDisposable
         lock (_log)
         {
             _log.Clear();
+            _ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         string[] settings =
@@ -242,40 +244,46 @@ public sealed partial class PostgresCluster : IAsyncDisposable
         lock (_log)
         {
             _log.AppendLine(line);
+            // The postmaster's line once it listens (initdb's C locale keeps server messages in English).
+            if (line.Contains("database system is ready to accept connections", StringComparison.Ordinal))
+            {
+                _ready.TrySetResult();
+            }
         }
     }
 
-    /// <summary>True once a connection succeeds; false if the server exits first; throws after <see cref="StartTimeout"/>.</summary>
+    /// <summary>
+    /// True once the server logs that it accepts connections and one succeeds; false if the server exits first; throws
+    /// after <see cref="StartTimeout"/>.
+    /// </summary>
     private async Task<bool> WaitUntilReadyAsync()
     {
-        var probe = new NpgsqlConnectionStringBuilder(ConnectionStringFor("postgres")) { Pooling = false, Timeout = 5 }.ConnectionString;
-        var clock = Stopwatch.StartNew();
-        while (true)
+        Task ready;
+        lock (_log)
         {
-            if (_server!.HasExited)
-            {
-                // Let the last lines of its log arrive before they are read.
-                await _server.WaitForExitAsync();
-                return false;
-            }
-
-            try
-            {
-                await using var connection = new NpgsqlConnection(probe);
-                await connection.OpenAsync();
-                return true;
-            }
-            catch (NpgsqlException) when (clock.Elapsed < StartTimeout)
-            {
-                // Not listening yet, or "the database system is starting up": try again shortly.
-            }
-            catch (NpgsqlException failure)
-            {
-                throw new TimeoutException($"PostgreSQL did not accept connections within {StartTimeout}: {Log}", failure);
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(25));
+            ready = _ready.Task;
         }
+
+        var exited = _server!.WaitForExitAsync();
+        try
+        {
+            await Task.WhenAny(ready, exited).WaitAsync(StartTimeout);
+        }
+        catch (TimeoutException failure)
+        {
+            throw new TimeoutException($"PostgreSQL did not accept connections within {StartTimeout}: {Log}", failure);
+        }
+
+        if (!ready.IsCompleted)
+        {
+            // WaitForExitAsync has let the last lines of its log arrive before they are read.
+            return false;
+        }
+
+        var probe = new NpgsqlConnectionStringBuilder(ConnectionStringFor("postgres")) { Pooling = false, Timeout = 5 }.ConnectionString;
+        await using var connection = new NpgsqlConnection(probe);
+        await connection.OpenAsync();
+        return true;
     }
 
     private string ConnectionStringFor(string database) =>

@@ -2,6 +2,10 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using BindingServer.CloudFoundry;
+using BindingServer.CloudFoundry.Brokers;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace BindingServer.Tests.CloudFoundry;
 
@@ -55,6 +59,21 @@ public static class Cf
         }
 
         return new Reply((int)response.StatusCode, json, text, response);
+    }
+
+    /// <summary>GETs <paramref name="url"/> until <paramref name="done"/> holds, again after each change the store commits.</summary>
+    public static Task<Reply> UntilAsync(this ServerFactory factory, HttpClient client, string url, Func<Reply, bool> done, string what) =>
+        factory.UntilAsync(() => client.CallAsync(HttpMethod.Get, url), done, what);
+
+    /// <summary>
+    /// Moves the server's clock past the built-in broker's asynchronous operations (<c>CloudFoundry:AsyncOperationSeconds</c>)
+    /// and has the broker poller look at once, so the operations under way finish at that round.
+    /// </summary>
+    public static void FinishBrokerOperations(this FakeClockServerFactory factory)
+    {
+        factory.Clock.Advance(TimeSpan.FromSeconds(factory.Services.GetRequiredService<IOptions<CloudFoundryOptions>>().Value.AsyncOperationSeconds));
+        // A round that read the clock before it moved leaves them in progress; a pending wake makes another round after it.
+        factory.Services.GetRequiredService<BrokerPoller>().Wake();
     }
 
     public static string Guid(this Reply reply) => reply.Body!["metadata"]!["guid"]!.GetValue<string>();

@@ -35,22 +35,9 @@ public sealed class CloudFoundryJobTests(CloudFoundryJobTests.SlowBrokerFactory 
         return (space, plan, await CreateAsync("/v2/apps", $$"""{"name":"{{appName}}","space_guid":"{{space}}"}"""));
     }
 
-    private async Task<JsonObject> JobWhenDoneAsync(string url)
-    {
-        JsonObject job = new();
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            job = (await _client.CallAsync(HttpMethod.Get, url)).Body!;
-            if (job["entity"]!["status"].Str() is "finished" or "failed")
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return job;
-    }
+    /// <summary>The job once the worker has run it: it records the outcome in the store, which the wait follows.</summary>
+    private async Task<JsonObject> JobWhenDoneAsync(string url) =>
+        (await factory.UntilAsync(_client, url, r => r.Body!["entity"]!["status"].Str() is "finished" or "failed", $"{url} to finish")).Body!;
 
     [Fact]
     public async Task An_async_unbind_answers_a_queued_job_that_finishes_and_removes_the_binding()

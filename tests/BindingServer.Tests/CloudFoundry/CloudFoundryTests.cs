@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace BindingServer.Tests.CloudFoundry;
 
-public sealed class CloudFoundryTests(ServerFactory factory) : IClassFixture<ServerFactory>
+public sealed class CloudFoundryTests(FakeClockServerFactory factory) : IClassFixture<FakeClockServerFactory>
 {
     private readonly HttpClient _client = factory.Authorized();
 
@@ -159,14 +159,13 @@ public sealed class CloudFoundryTests(ServerFactory factory) : IClassFixture<Ser
         Assert.Equal("in progress", accepted.Body!["entity"]!["last_operation"]!["state"].Str());
         Assert.Null(accepted.Body!["entity"]!["credentials"]);
 
-        var state = "";
-        for (var attempt = 0; attempt < 100 && state != "succeeded"; attempt++)
-        {
-            await Task.Delay(100);
-            state = (await _client.CallAsync(HttpMethod.Get, $"/v2/service_bindings/{accepted.Guid()}")).Body!["entity"]!["last_operation"]!["state"].Str();
-        }
+        var url = $"/v2/service_bindings/{accepted.Guid()}";
+        Assert.Equal("in progress", (await _client.CallAsync(HttpMethod.Get, url)).Body!["entity"]!["last_operation"]!["state"].Str());
 
-        Assert.Equal("succeeded", state);
+        factory.FinishBrokerOperations();
+        var settled = await factory.UntilAsync(_client, url, r => r.Body!["entity"]!["last_operation"]!["state"].Str() != "in progress", "the bind to finish");
+
+        Assert.Equal("succeeded", settled.Body!["entity"]!["last_operation"]!["state"].Str());
     }
 
     [Fact]
@@ -177,14 +176,11 @@ public sealed class CloudFoundryTests(ServerFactory factory) : IClassFixture<Ser
             $$"""{"name":"late-db","space_guid":"{{await SpaceAsync()}}","service_plan_guid":"{{await PlanAsync("async")}}"}""");
         Assert.Equal(202, provisioning.Code);
 
-        var state = "";
-        for (var attempt = 0; attempt < 100 && state != "succeeded"; attempt++)
-        {
-            await Task.Delay(100);
-            state = (await _client.CallAsync(HttpMethod.Get, $"/v2/service_instances/{provisioning.Guid()}")).Body!["entity"]!["last_operation"]!["state"].Str();
-        }
+        factory.FinishBrokerOperations();
+        var settled = await factory.UntilAsync(_client, $"/v2/service_instances/{provisioning.Guid()}",
+            r => r.Body!["entity"]!["last_operation"]!["state"].Str() != "in progress", "the provisioning to finish");
 
-        Assert.Equal("succeeded", state);
+        Assert.Equal("succeeded", settled.Body!["entity"]!["last_operation"]!["state"].Str());
         // The async plan binds asynchronously too.
         Assert.Equal(202, (await BindAsync(app, provisioning.Guid(), query: "?accepts_incomplete=true")).Code);
     }

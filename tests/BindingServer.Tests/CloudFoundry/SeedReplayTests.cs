@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace BindingServer.Tests.CloudFoundry;
 
 /// <summary>The Cloud Foundry seed page replayed: its token, its body, its query, and its response shape.</summary>
-public sealed class SeedReplayTests(ServerFactory factory) : IClassFixture<ServerFactory>
+public sealed class SeedReplayTests(FakeClockServerFactory factory) : IClassFixture<FakeClockServerFactory>
 {
     /// <summary>The seed's own token (HS256, scope cloud_controller.admin, expired in 2016): accepted unless a signing key is configured.</summary>
     private const string SeedToken =
@@ -83,13 +83,7 @@ public sealed class SeedReplayTests(ServerFactory factory) : IClassFixture<Serve
         Assert.Equal($"/v2/service_bindings/{binding}", deleting.Response.Headers.Location!.ToString());
         Assert.Equal("delete", deleting.Body!["entity"]!["last_operation"]!["type"].Str());
         Assert.Equal("in progress", deleting.Body!["entity"]!["last_operation"]!["state"].Str());
-        var code = 200;
-        for (var attempt = 0; attempt < 100 && code != 404; attempt++)
-        {
-            await Task.Delay(100);
-            code = (await client.CallAsync(HttpMethod.Get, $"/v2/service_bindings/{binding}")).Code;
-        }
-
-        Assert.Equal(404, code);
+        factory.FinishBrokerOperations();
+        await factory.UntilAsync(client, $"/v2/service_bindings/{binding}", r => r.Code == 404, "the binding to go");
     }
 }

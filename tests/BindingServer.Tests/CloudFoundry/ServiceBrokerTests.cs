@@ -11,7 +11,7 @@ namespace BindingServer.Tests.CloudFoundry;
 /// Brokers, the catalog they bring, plan visibility, service keys and managed instances through the built-in broker,
 /// which the in-process server reaches over HTTP at <c>http://localhost/_bindingserver/osb</c>.
 /// </summary>
-public sealed class ServiceBrokerTests(ServerFactory factory) : IClassFixture<ServerFactory>
+public sealed class ServiceBrokerTests(FakeClockServerFactory factory) : IClassFixture<FakeClockServerFactory>
 {
     private const string BuiltInUrl = "http://localhost/_bindingserver/osb";
     private readonly HttpClient _admin = factory.Authorized(Cf.Token("broker-admin", ["cloud_controller.admin"]));
@@ -30,21 +30,6 @@ public sealed class ServiceBrokerTests(ServerFactory factory) : IClassFixture<Se
 
     private async Task<string> AppAsync(string name) =>
         (await _developer.CallAsync(HttpMethod.Post, "/v2/apps", $$"""{"name":"{{name}}","space_guid":"{{DefaultSpace}}"}""")).Guid();
-
-    private static async Task<Cf.Reply> EventuallyAsync(Func<Task<Cf.Reply>> read, Func<Cf.Reply, bool> done)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (true)
-        {
-            var reply = await read();
-            if (done(reply))
-            {
-                return reply;
-            }
-
-            await Task.Delay(50, deadline.Token);
-        }
-    }
 
     [Fact]
     public async Task The_built_in_broker_is_registered_at_start_and_its_plans_are_public()
@@ -317,8 +302,9 @@ public sealed class ServiceBrokerTests(ServerFactory factory) : IClassFixture<Se
         Assert.Equal(202, back.Code);
         Assert.Equal($"/v2/service_instances/{instance}", back.Response.Headers.Location!.ToString());
         Assert.Equal(asynchronous, back.Body!["entity"]!["service_plan_guid"].Str());
-        var done = await EventuallyAsync(() => _developer.CallAsync(HttpMethod.Get, $"/v2/service_instances/{instance}"),
-            r => r.Body!["entity"]!["last_operation"]!["state"].Str() != "in progress");
+        factory.FinishBrokerOperations();
+        var done = await factory.UntilAsync(_developer, $"/v2/service_instances/{instance}",
+            r => r.Body!["entity"]!["last_operation"]!["state"].Str() != "in progress", "the plan change to finish");
         Assert.Equal("succeeded", done.Body!["entity"]!["last_operation"]!["state"].Str());
         Assert.Equal(small, done.Body!["entity"]!["service_plan_guid"].Str());
 
@@ -333,15 +319,17 @@ public sealed class ServiceBrokerTests(ServerFactory factory) : IClassFixture<Se
         var asynchronous = await PlanAsync(_developer, BrokerRegistry.BuiltInGuid, "async");
         var instance = (await _developer.CallAsync(HttpMethod.Post, "/v2/service_instances?accepts_incomplete=true",
             $$"""{"name":"leaving-{{Guid.NewGuid():N}}","space_guid":"{{DefaultSpace}}","service_plan_guid":"{{asynchronous}}"}""")).Guid();
-        await EventuallyAsync(() => _developer.CallAsync(HttpMethod.Get, $"/v2/service_instances/{instance}"),
-            r => r.Body!["entity"]!["last_operation"]!["state"].Str() == "succeeded");
+        factory.FinishBrokerOperations();
+        await factory.UntilAsync(_developer, $"/v2/service_instances/{instance}",
+            r => r.Body!["entity"]!["last_operation"]!["state"].Str() == "succeeded", "the provisioning to succeed");
 
         var deleting = await _developer.CallAsync(HttpMethod.Delete, $"/v2/service_instances/{instance}?accepts_incomplete=true");
 
         Assert.Equal(202, deleting.Code);
         Assert.Equal("delete", deleting.Body!["entity"]!["last_operation"]!["type"].Str());
         Assert.Equal("in progress", deleting.Body!["entity"]!["last_operation"]!["state"].Str());
-        await EventuallyAsync(() => _developer.CallAsync(HttpMethod.Get, $"/v2/service_instances/{instance}"), r => r.Code == 404);
+        factory.FinishBrokerOperations();
+        await factory.UntilAsync(_developer, $"/v2/service_instances/{instance}", r => r.Code == 404, "the instance to go");
     }
 
     [Fact]

@@ -4,7 +4,7 @@ using static BindingServer.Tests.Http;
 
 namespace BindingServer.Tests.Core;
 
-public sealed class PodTests(ServerFactory factory) : IClassFixture<ServerFactory>
+public sealed class PodTests(FakeClockServerFactory factory) : IClassFixture<FakeClockServerFactory>
 {
     public const string Pods = "/api/v1/namespaces/default/pods";
     private readonly HttpClient _client = factory.Client();
@@ -162,17 +162,11 @@ public sealed class PodTests(ServerFactory factory) : IClassFixture<ServerFactor
         Assert.Equal(200, code);
         Assert.NotEmpty(marked["metadata"]!["deletionTimestamp"].Str());
         Assert.Equal(30, marked["metadata"]!["deletionGracePeriodSeconds"]!.GetValue<int>());
-        var gone = false;
-        for (var attempt = 0; attempt < 100 && !gone; attempt++)
-        {
-            gone = (await _client.GetJsonAsync($"{Pods}/graceful")).Code == 404;
-            if (!gone)
-            {
-                await Task.Delay(100);
-            }
-        }
+        Assert.Equal(200, (await _client.GetJsonAsync($"{Pods}/graceful")).Code);
 
-        Assert.True(gone);
+        // The emulated kubelet takes Kubelet:TerminationSeconds (1) of the grace period, on the server's clock.
+        factory.Clock.Advance(TimeSpan.FromSeconds(1));
+        await factory.UntilStatusAsync(_client, $"{Pods}/graceful", 404);
     }
 
     [Fact]

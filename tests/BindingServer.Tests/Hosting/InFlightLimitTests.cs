@@ -1,8 +1,11 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using BindingServer.CloudFoundry;
+using BindingServer.CloudFoundry.Brokers;
 using BindingServer.Tests.CloudFoundry;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BindingServer.Tests.Hosting;
 
@@ -14,12 +17,32 @@ public sealed class InFlightLimitTests(InFlightLimitTests.OneWriterFactory facto
 {
     public sealed class OneWriterFactory : ServerFactory
     {
+        /// <summary>Completes when the server sends a bind to a broker, from inside the request that asked for it.</summary>
+        public TaskCompletionSource BindSent { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             base.ConfigureWebHost(builder);
             builder.UseSetting("Server:MaxMutatingRequestsInFlight", "1");
             // Long enough for a loaded machine to get a write refused while the slow bind holds the one slot.
             builder.UseSetting("CloudFoundry:BrokerClientTimeoutSeconds", "8");
+            builder.ConfigureTestServices(services => services.AddHttpClient(BrokerClient.HttpClientName)
+                .AddHttpMessageHandler(() => new SentHandler(request =>
+                {
+                    if (request.Method == HttpMethod.Put && request.RequestUri!.AbsolutePath.Contains("/service_bindings/", StringComparison.Ordinal))
+                    {
+                        BindSent.TrySetResult();
+                    }
+                })));
+        }
+    }
+
+    private sealed class SentHandler(Action<HttpRequestMessage> sent) : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            sent(request);
+            return base.SendAsync(request, cancellationToken);
         }
     }
 
@@ -38,19 +61,13 @@ public sealed class InFlightLimitTests(InFlightLimitTests.OneWriterFactory facto
         var instance = (await cf.CallAsync(HttpMethod.Post, "/v2/service_instances", $$"""{"name":"slow-db","space_guid":"{{space}}","service_plan_guid":"{{slow}}"}""")).Guid();
         var holding = cf.CallAsync(HttpMethod.Post, "/v2/service_bindings", $$"""{"app_guid":"{{app}}","service_instance_guid":"{{instance}}"}""");
 
-        // Wait for the slot to be taken: a write is refused once it is.
+        // The slot is taken once the binding request, still being served, has sent its bind to the broker.
+        await factory.BindSent.Task.WaitAsync(StoreWaits.Timeout);
         using var client = factory.Client();
-        HttpResponseMessage refused;
-        var attempt = 0;
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
-        {
-            while ((refused = await client.PostAsync("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", Binding($"limited-{attempt++}"), deadline.Token)).StatusCode != System.Net.HttpStatusCode.TooManyRequests)
-            {
-                Assert.False(holding.IsCompleted, "the slow bind ended before any write was refused");
-                await Task.Delay(20, deadline.Token);
-            }
-        }
+        using var refused = await client.PostAsync("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", Binding("limited"));
 
+        Assert.False(holding.IsCompleted, "the slow bind ended before the write was refused");
+        Assert.Equal(System.Net.HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.Equal("1", refused.Headers.RetryAfter!.ToString());
         var status = JsonNode.Parse(await refused.Content.ReadAsStringAsync())!;
         Assert.Equal("""{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Too many requests, please try again later.","reason":"TooManyRequests","details":{"retryAfterSeconds":1},"code":429}""",

@@ -7,22 +7,6 @@ public sealed class DeleteTests(ServerFactory factory) : IClassFixture<ServerFac
 {
     private readonly HttpClient _client = factory.Client();
 
-    /// <summary>Waits for work the server finishes in the background (the garbage collector); bounded, not a timing assertion.</summary>
-    private async Task<int> StatusAfterSettlingAsync(string url, int expected)
-    {
-        var code = 0;
-        for (var attempt = 0; attempt < 100 && code != expected; attempt++)
-        {
-            (code, _) = await _client.GetJsonAsync(url);
-            if (code != expected)
-            {
-                await Task.Delay(50);
-            }
-        }
-
-        return code;
-    }
-
     [Fact]
     public async Task Delete_answers_a_success_status_without_a_code()
     {
@@ -124,8 +108,8 @@ public sealed class DeleteTests(ServerFactory factory) : IClassFixture<ServerFac
 
         Assert.Equal(200, code);
         Assert.Contains("foregroundDeletion", marked["metadata"]!["finalizers"]!.AsArray().Select(f => f.Str()));
-        Assert.Equal(404, await StatusAfterSettlingAsync($"{Crbs}/fg-dependent", 404));
-        Assert.Equal(404, await StatusAfterSettlingAsync($"{Crbs}/fg-owner", 404));
+        await factory.UntilStatusAsync(_client, $"{Crbs}/fg-dependent", 404);
+        await factory.UntilStatusAsync(_client, $"{Crbs}/fg-owner", 404);
     }
 
     [Fact]
@@ -138,7 +122,7 @@ public sealed class DeleteTests(ServerFactory factory) : IClassFixture<ServerFac
 
         await _client.DeleteJsonAsync($"{Crbs}/orphan-owner", """{"propagationPolicy":"Orphan"}""");
 
-        Assert.Equal(404, await StatusAfterSettlingAsync($"{Crbs}/orphan-owner", 404));
+        await factory.UntilStatusAsync(_client, $"{Crbs}/orphan-owner", 404);
         var (_, dependent) = await _client.GetJsonAsync($"{Crbs}/orphan-dependent");
         Assert.False(dependent["metadata"]!.AsObject().ContainsKey("ownerReferences"));
     }
@@ -152,7 +136,7 @@ public sealed class DeleteTests(ServerFactory factory) : IClassFixture<ServerFac
 
         await _client.DeleteJsonAsync($"{Crbs}/bg-owner", """{"propagationPolicy":"Background"}""");
 
-        Assert.Equal(404, await StatusAfterSettlingAsync($"{Crbs}/bg-dependent", 404));
+        await factory.UntilStatusAsync(_client, $"{Crbs}/bg-dependent", 404);
     }
 
     [Fact]
