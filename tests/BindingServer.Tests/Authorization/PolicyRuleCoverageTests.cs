@@ -8,6 +8,7 @@ namespace BindingServer.Tests.Authorization;
 /// ConfirmNoEscalation text (rule.go has no test of it, so those cases follow the source and
 /// messages seen from real clusters).
 /// </summary>
+[Trait("Category", "Fast")]
 public sealed class PolicyRuleCoverageTests
 {
     private sealed record CoverCase(PolicyRule[] Owner, PolicyRule[] Servant, PolicyRule[] Uncovered);

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 namespace BindingServer.Tests.Authorization;
 
 /// <summary>Rule matching and the request-info resolver, case by case from kube's own tables (rbac_test.go, requestinfo_test.go).</summary>
+[Trait("Category", "Fast")]
 public sealed class RuleMatchingTests
 {
     private static readonly UserInfo Alice = UserInfo.Of("alice", [UserInfo.Authenticated]);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 namespace BindingServer.Tests.Storage;
 
 /// <summary>The revisioned store on its own: revisions, transactions, history, compaction and durability.</summary>
+[Trait("Category", "Fast")]
 public sealed class ObjectStoreTests : IDisposable
 {
     private const string Prefix = "/test/things/";

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 
 namespace BindingServer.Tests.Storage;
 
+[Trait("Category", "Fast")]
 public sealed class StoreSchemaTests
 {
     private static StoreDbContext Context(SqliteConnection connection) =>

@@ -20,7 +20,10 @@ public static class ManagedFields
     {
         var newFields = FieldPaths.FieldsOf(updated, type, subresource == "status");
         var oldFields = old is null ? [] : FieldPaths.FieldsOf(old, type, subresource == "status");
-        var changed = newFields.Where(p => !oldFields.Contains(p) || !JsonNode.DeepEquals(FieldPaths.ValueAt(updated, p), FieldPaths.ValueAt(old!, p)))
+        // As structured-merge-diff compares: a map, struct or list item is changed only when it appears; a change
+        // inside it changes the leaves, not the node (so its "." stays with its owner).
+        var changed = newFields.Where(p => !oldFields.Contains(p) ||
+                                           (FieldPaths.IsLeaf(p, newFields) && !JsonNode.DeepEquals(FieldPaths.ValueAt(updated, p), FieldPaths.ValueAt(old!, p))))
             .ToHashSet(StringComparer.Ordinal);
         var removed = oldFields.Where(p => !newFields.Contains(p)).ToHashSet(StringComparer.Ordinal);
 

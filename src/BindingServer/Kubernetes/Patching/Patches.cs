@@ -184,7 +184,13 @@ public static class JsonPatch
         _ => null,
     };
 
-    private static bool Has(JsonNode parent, string key) => parent is JsonObject obj && obj.ContainsKey(key);
+    /// <summary>Whether the key is there, null values included (a null array item can be replaced too).</summary>
+    private static bool Has(JsonNode parent, string key) => parent switch
+    {
+        JsonObject obj => obj.ContainsKey(key),
+        JsonArray array => int.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < array.Count,
+        _ => false,
+    };
 
     private static JsonNode? Get(JsonNode root, string path)
     {
@@ -324,7 +330,13 @@ public static class StrategicMergePatch
                 Apply(detached, patchObject, schema.Type);
                 return detached;
             case FieldShape.Map when value is JsonObject map:
-                return MergePatch.Apply(current?.DeepClone(), map);
+                // As strategicpatch's mergeMap: $patch: replace swaps the whole map, $patch: delete empties it.
+                return KubeJson.Text(map["$patch"]) switch
+                {
+                    "delete" => new JsonObject(),
+                    "replace" => new JsonObject(map.Where(p => p.Key != "$patch").Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone()))),
+                    _ => MergePatch.Apply(current?.DeepClone(), map),
+                };
             case FieldShape.KeyedList when value is JsonArray items:
                 return PatchKeyedList(current as JsonArray, items, schema);
             case FieldShape.SetList when value is JsonArray set:

@@ -29,51 +29,36 @@ public sealed class FieldSelector
             return Everything;
         }
 
+        // As apimachinery: terms split at unescaped commas, sorted (so an error names the first bad term in that order),
+        // each split at its first operator, the value unescaped strictly.
         var terms = new List<Term>();
-        foreach (var part in SplitUnescaped(text, ','))
+        foreach (var part in SplitUnescaped(text, ',').Order(StringComparer.Ordinal))
         {
             if (part.Length == 0)
             {
                 continue;
             }
 
-            terms.Add(ParseTerm(part));
+            terms.Add(ParseTerm(text, part));
         }
 
         return new FieldSelector(terms);
     }
 
-    private static Term ParseTerm(string part)
+    private static Term ParseTerm(string selector, string part)
     {
-        foreach (var (op, negated) in new[] { ("!=", true), ("==", false), ("=", false) })
+        for (var i = 0; i < part.Length; i++)
         {
-            var index = IndexOfUnescaped(part, op);
-            if (index >= 0)
+            foreach (var (op, negated) in new[] { ("!=", true), ("==", false), ("=", false) })
             {
-                return new Term(part[..index], Unescape(part[(index + op.Length)..]), negated);
+                if (string.CompareOrdinal(part, i, op, 0, op.Length) == 0)
+                {
+                    return new Term(part[..i], Unescape(part[(i + op.Length)..]), negated);
+                }
             }
         }
 
-        throw StatusErrors.BadRequest($"invalid selector: '{part}'; can't understand '{part}'");
-    }
-
-    private static int IndexOfUnescaped(string text, string op)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            if (text[i] == '\\')
-            {
-                i++;
-                continue;
-            }
-
-            if (string.CompareOrdinal(text, i, op, 0, op.Length) == 0)
-            {
-                return i;
-            }
-        }
-
-        return -1;
+        throw StatusErrors.BadRequest($"invalid selector: '{selector}'; can't understand '{part}'");
     }
 
     private static IEnumerable<string> SplitUnescaped(string text, char separator)
@@ -99,17 +84,37 @@ public sealed class FieldSelector
         yield return current.ToString();
     }
 
+    /// <summary>fields.UnescapeValue: only <c>\\</c>, <c>\,</c> and <c>\=</c> are escapes; a bare <c>,</c> or <c>=</c> is refused.</summary>
     private static string Unescape(string value)
     {
         var text = new StringBuilder();
         for (var i = 0; i < value.Length; i++)
         {
-            if (value[i] == '\\' && i + 1 < value.Length)
+            var c = value[i];
+            if (c == '\\')
             {
-                i++;
-            }
+                if (i + 1 >= value.Length)
+                {
+                    throw StatusErrors.BadRequest("invalid field selector: invalid escape sequence: \\");
+                }
 
-            text.Append(value[i]);
+                var escaped = value[++i];
+                if (escaped is not ('\\' or ',' or '='))
+                {
+                    throw StatusErrors.BadRequest($"invalid field selector: invalid escape sequence: \\{escaped}");
+                }
+
+                text.Append(escaped);
+            }
+            else if (c is ',' or '=')
+            {
+                // Go prints the rune with %v, which is its number.
+                throw StatusErrors.BadRequest($"invalid field selector: unescaped character in value: {(int)c}");
+            }
+            else
+            {
+                text.Append(c);
+            }
         }
 
         return text.ToString();

@@ -101,23 +101,52 @@ public sealed class LabelSelector
         }
     }
 
-    private sealed class Parser(string text)
+    /// <summary>
+    /// apimachinery's labels parser, step for step: its messages quote whichever token it stopped at, so only the
+    /// same algorithm gives the same text.
+    /// </summary>
+    private sealed class Parser
     {
+        private const string Id = "ID";
+        private const string End = "END";
+        private readonly List<(string Token, string Literal)> _items = [];
         private int _position;
+
+        public Parser(string text)
+        {
+            var position = 0;
+            while (true)
+            {
+                var item = Lex(text, ref position);
+                _items.Add(item);
+                if (item.Token == End)
+                {
+                    break;
+                }
+            }
+        }
 
         public List<Requirement> ParseAll()
         {
             var requirements = new List<Requirement>();
             while (true)
             {
-                var (token, literal) = Peek();
+                var (token, literal) = Lookahead(values: true);
                 switch (token)
                 {
-                    case "ID":
+                    case Id:
                     case "!":
-                        requirements.Add(ParseRequirement());
-                        var (next, nextLiteral) = Next();
-                        if (next == "END")
+                        try
+                        {
+                            requirements.Add(ParseRequirement());
+                        }
+                        catch (FormatException error)
+                        {
+                            throw new FormatException("unable to parse requirement: " + error.Message);
+                        }
+
+                        var (next, nextLiteral) = Consume(values: true);
+                        if (next == End)
                         {
                             return requirements;
                         }
@@ -127,8 +156,14 @@ public sealed class LabelSelector
                             throw new FormatException($"found '{nextLiteral}', expected: ',' or 'end of string'");
                         }
 
+                        var (after, afterLiteral) = Lookahead(values: true);
+                        if (after is not (Id or "!"))
+                        {
+                            throw new FormatException($"found '{afterLiteral}', expected: identifier after ','");
+                        }
+
                         break;
-                    case "END":
+                    case End:
                         return requirements;
                     default:
                         throw new FormatException($"found '{literal}', expected: !, identifier, or 'end of string'");
@@ -138,33 +173,38 @@ public sealed class LabelSelector
 
         private Requirement ParseRequirement()
         {
-            var negated = false;
-            if (Peek().Token == "!")
+            Op? op = null;
+            var (token, key) = Consume(values: true);
+            if (token == "!")
             {
-                Next();
-                negated = true;
+                op = Op.DoesNotExist;
+                (token, key) = Consume(values: true);
             }
 
-            var (token, key) = Next();
-            if (token != "ID")
+            if (token != Id)
             {
                 throw new FormatException($"found '{key}', expected: identifier");
             }
 
-            ValidateKey(key);
-            if (negated)
+            // The parser checks the key with no field path, which Go prints as <nil>.
+            var keyMessages = NameRules.IsQualifiedName(key);
+            if (keyMessages.Count > 0)
             {
-                return new Requirement(key, Op.DoesNotExist, []);
+                throw new FormatException($"<nil>: Invalid value: {GoFormat.Quote(key)}: {string.Join("; ", keyMessages)}");
             }
 
-            var (opToken, opLiteral) = Peek();
-            if (opToken is "," or "END")
+            if (Lookahead(values: true).Token is End or ",")
             {
-                return new Requirement(key, Op.Exists, []);
+                op ??= Op.Exists;
             }
 
-            Next();
-            Op op = opToken switch
+            if (op is not null)
+            {
+                return new Requirement(key, op.Value, []);
+            }
+
+            var (opToken, opLiteral) = Consume(values: false);
+            var parsed = opToken switch
             {
                 "=" or "==" => Op.Equals,
                 "!=" => Op.NotEquals,
@@ -175,142 +215,184 @@ public sealed class LabelSelector
                 _ => throw new FormatException($"found '{opLiteral}', expected: in, notin, =, ==, !=, gt, lt"),
             };
 
-            List<string> values;
-            if (op is Op.In or Op.NotIn)
-            {
-                values = ParseSet();
-            }
-            else
-            {
-                var (valueToken, value) = Peek();
-                if (valueToken == "ID")
-                {
-                    Next();
-                }
-                else if (valueToken is "," or "END")
-                {
-                    value = "";
-                }
-                else
-                {
-                    throw new FormatException($"found '{value}', expected: identifier");
-                }
+            // Values are a Go string set: sorted and without repeats.
+            var values = (parsed is Op.In or Op.NotIn ? ParseValues() : ParseExactValue())
+                .Distinct().Order(StringComparer.Ordinal).ToList();
+            Validate(key, parsed, values);
+            return new Requirement(key, parsed, values);
+        }
 
-                values = [value];
-            }
-
-            foreach (var value in values)
+        /// <summary>NewRequirement's checks, gathered as a field.ErrorList and printed as its aggregate.</summary>
+        private static void Validate(string key, Op op, List<string> values)
+        {
+            var errors = new List<string>();
+            if (op is Op.GreaterThan or Op.LessThan)
             {
-                if (op is Op.GreaterThan or Op.LessThan)
+                for (var i = 0; i < values.Count; i++)
                 {
-                    if (!long.TryParse(value, out _))
+                    if (!long.TryParse(values[i], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _))
                     {
-                        throw new FormatException(
-                            $"unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer");
-                    }
-                }
-                else
-                {
-                    var messages = NameRules.IsLabelValue(value);
-                    if (messages.Count > 0)
-                    {
-                        throw new FormatException(
-                            $"unable to parse requirement: values[0][{key}]: Invalid value: {GoFormat.Quote(value)}: {string.Join("; ", messages)}");
+                        errors.Add($"values[{i}]: Invalid value: {GoFormat.Quote(values[i])}: for 'Gt', 'Lt' operators, the value must be an integer");
                     }
                 }
             }
 
-            return new Requirement(key, op, values);
-        }
-
-        private static void ValidateKey(string key)
-        {
-            var messages = NameRules.IsQualifiedName(key);
-            if (messages.Count > 0)
+            for (var i = 0; i < values.Count; i++)
             {
-                throw new FormatException($"unable to parse requirement: key: Invalid value: {GoFormat.Quote(key)}: {string.Join("; ", messages)}");
+                var messages = NameRules.IsLabelValue(values[i]);
+                if (messages.Count > 0)
+                {
+                    errors.Add($"values[{i}][{key}]: Invalid value: {GoFormat.Quote(values[i])}: {string.Join("; ", messages)}");
+                }
+            }
+
+            var distinct = errors.Distinct().ToList();
+            if (distinct.Count == 1)
+            {
+                throw new FormatException(distinct[0]);
+            }
+
+            if (distinct.Count > 1)
+            {
+                throw new FormatException("[" + string.Join(", ", distinct) + "]");
             }
         }
 
-        private List<string> ParseSet()
+        private List<string> ParseValues()
         {
-            var (open, literal) = Next();
+            var (open, openLiteral) = Consume(values: true);
             if (open != "(")
             {
-                throw new FormatException($"found '{literal}', expected: '('");
+                throw new FormatException($"found '{openLiteral}' expected: '('");
             }
 
+            var (token, literal) = Lookahead(values: true);
+            switch (token)
+            {
+                case Id:
+                case ",":
+                    var values = ParseIdentifiers();
+                    if (Consume(values: true).Token != ")")
+                    {
+                        // apimachinery names the token that opened the list here, not the one it found.
+                        throw new FormatException($"found '{literal}', expected: ')'");
+                    }
+
+                    return values;
+                case ")":
+                    Consume(values: true);
+                    return [""];
+                default:
+                    throw new FormatException($"found '{literal}', expected: ',', ')' or identifier");
+            }
+        }
+
+        private List<string> ParseIdentifiers()
+        {
             var values = new List<string>();
             while (true)
             {
-                var (token, value) = Next();
+                var (token, literal) = Consume(values: true);
                 switch (token)
                 {
-                    case "ID":
-                        values.Add(value);
-                        var (after, afterLiteral) = Next();
-                        if (after == ")")
+                    case Id:
+                        values.Add(literal);
+                        var (next, nextLiteral) = Lookahead(values: true);
+                        if (next == ")")
                         {
                             return values;
                         }
 
-                        if (after != ",")
+                        if (next != ",")
                         {
-                            throw new FormatException($"found '{afterLiteral}', expected: ',' or ')'");
+                            throw new FormatException($"found '{nextLiteral}', expected: ',' or ')'");
                         }
 
                         break;
-                    case ")":
-                        values.Add("");
-                        return values;
                     case ",":
-                        values.Add("");
+                        if (values.Count == 0)
+                        {
+                            values.Add("");
+                        }
+
+                        var following = Lookahead(values: true).Token;
+                        if (following == ")")
+                        {
+                            values.Add("");
+                            return values;
+                        }
+
+                        if (following == ",")
+                        {
+                            Consume(values: true);
+                            values.Add("");
+                        }
+
                         break;
                     default:
-                        throw new FormatException($"found '{value}', expected: ',', ')' or identifier");
+                        throw new FormatException($"found '{literal}', expected: ',', or identifier");
                 }
             }
         }
 
-        private (string Token, string Literal) Peek()
+        private List<string> ParseExactValue()
         {
-            var saved = _position;
-            var result = Next();
-            _position = saved;
-            return result;
+            if (Lookahead(values: true).Token is End or ",")
+            {
+                return [""];
+            }
+
+            var (token, literal) = Consume(values: true);
+            return token == Id ? [literal] : throw new FormatException($"found '{literal}', expected: identifier");
         }
 
-        private (string Token, string Literal) Next()
+        /// <summary>Where values are expected, <c>in</c> and <c>notin</c> are plain identifiers.</summary>
+        private (string Token, string Literal) Lookahead(bool values)
         {
-            while (_position < text.Length && char.IsWhiteSpace(text[_position]))
+            var (token, literal) = _items[_position];
+            return values && token is "in" or "notin" ? (Id, literal) : (token, literal);
+        }
+
+        private (string Token, string Literal) Consume(bool values)
+        {
+            var item = Lookahead(values);
+            _position++;
+            return item;
+        }
+
+        private static bool IsWhitespace(char c) => c is ' ' or '\t' or '\r' or '\n';
+
+        private static bool IsSpecial(char c) => c is '=' or '!' or '(' or ')' or ',' or '>' or '<';
+
+        /// <summary>One token: the longest operator at a special character, else a word up to the next one or a space.</summary>
+        private static (string Token, string Literal) Lex(string text, ref int position)
+        {
+            while (position < text.Length && IsWhitespace(text[position]))
             {
-                _position++;
+                position++;
             }
 
-            if (_position >= text.Length)
+            if (position >= text.Length)
             {
-                return ("END", "");
+                return (End, "");
             }
 
-            var c = text[_position];
-            string[] operators = ["==", "!=", "=", "!", "(", ")", ",", ">", "<"];
-            foreach (var op in operators)
+            if (IsSpecial(text[position]))
             {
-                if (string.CompareOrdinal(text, _position, op, 0, op.Length) == 0)
-                {
-                    _position += op.Length;
-                    return (op, op);
-                }
+                var two = position + 1 < text.Length ? text.Substring(position, 2) : "";
+                var op = two is "==" or "!=" ? two : text[position].ToString();
+                position += op.Length;
+                return (op, op);
             }
 
-            var start = _position;
-            while (_position < text.Length && !char.IsWhiteSpace(text[_position]) && "=!(),<>".IndexOf(text[_position], StringComparison.Ordinal) < 0)
+            var start = position;
+            while (position < text.Length && !IsSpecial(text[position]) && !IsWhitespace(text[position]))
             {
-                _position++;
+                position++;
             }
 
-            var word = text[start.._position];
-            return word is "in" or "notin" ? (word, word) : ("ID", word);
+            var word = text[start..position];
+            return word is "in" or "notin" ? (word, word) : (Id, word);
         }
     }
 }
