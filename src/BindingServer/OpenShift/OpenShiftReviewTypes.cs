@@ -15,44 +15,12 @@ namespace BindingServer.OpenShift;
 [SchemaName("com.github.openshift.api.authorization.v1.SubjectAccessReview")]
 [Description("Whether a user or group may perform an action; answered with a SubjectAccessReviewResponse.")]
 [TypeMetaOnly]
-public sealed class OpenShiftSubjectAccessReview : OpenShiftAccessReview
-{
-    [EmitEmpty]
-    [Required]
-    [Description("The user to check; when both user and groups are empty, the requester.")]
-    public string? User { get; set; }
-
-    [EmitEmpty]
-    [Required]
-    [Description("The groups the user belongs to.")]
-    public List<string>? Groups { get; set; }
-
-    [EmitEmpty]
-    [Required]
-    [Description("Scopes to evaluate with; empty means the unscoped permissions of the user and groups.")]
-    public List<string>? Scopes { get; set; }
-}
+public sealed class OpenShiftSubjectAccessReview : OpenShiftSubjectReview;
 
 [SchemaName("com.github.openshift.api.authorization.v1.LocalSubjectAccessReview")]
 [Description("Whether a user or group may perform an action in the namespace of the path, which the action's namespace is forced to.")]
 [TypeMetaOnly]
-public sealed class OpenShiftLocalSubjectAccessReview : OpenShiftAccessReview
-{
-    [EmitEmpty]
-    [Required]
-    [Description("The user to check; when both user and groups are empty, the requester.")]
-    public string? User { get; set; }
-
-    [EmitEmpty]
-    [Required]
-    [Description("The groups the user belongs to.")]
-    public List<string>? Groups { get; set; }
-
-    [EmitEmpty]
-    [Required]
-    [Description("Scopes to evaluate with; empty means the unscoped permissions of the user and groups.")]
-    public List<string>? Scopes { get; set; }
-}
+public sealed class OpenShiftLocalSubjectAccessReview : OpenShiftSubjectReview;
 
 [SchemaName("com.github.openshift.api.authorization.v1.ResourceAccessReview")]
 [Description("Which users and groups may perform an action; answered with a ResourceAccessReviewResponse.")]
@@ -63,6 +31,25 @@ public sealed class OpenShiftResourceAccessReview : OpenShiftAccessReview;
 [Description("Which users and groups may perform an action in the namespace of the path, which the action's namespace is forced to.")]
 [TypeMetaOnly]
 public sealed class OpenShiftLocalResourceAccessReview : OpenShiftAccessReview;
+
+/// <summary>The subject the subject access reviews check, after their action.</summary>
+public abstract class OpenShiftSubjectReview : OpenShiftAccessReview
+{
+    [EmitEmpty]
+    [Required]
+    [Description("The user to check; when both user and groups are empty, the requester.")]
+    public string? User { get; set; }
+
+    [EmitEmpty]
+    [Required]
+    [Description("The groups the user belongs to.")]
+    public List<string>? Groups { get; set; }
+
+    [EmitEmpty]
+    [Required]
+    [Description("Scopes to evaluate with; empty means the unscoped permissions of the user and groups.")]
+    public List<string>? Scopes { get; set; }
+}
 
 /// <summary>The inline <c>Action</c> every access review carries.</summary>
 public abstract class OpenShiftAccessReview : KubeObject
