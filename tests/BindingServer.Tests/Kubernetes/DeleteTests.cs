@@ -139,6 +139,37 @@ public sealed class DeleteTests(ServerFactory factory) : IClassFixture<ServerFac
         await factory.UntilStatusAsync(_client, $"{Crbs}/bg-dependent", 404);
     }
 
+    /// <summary>
+    /// As kube-controller-manager's isDangling: an owner counts by its coordinates and uid, so a dependent stays while
+    /// another owner stands, including one of a kind this server cannot look up, and goes once no owner is left.
+    /// </summary>
+    [Fact]
+    public async Task A_dependent_goes_only_when_every_owner_it_names_is_gone()
+    {
+        var (_, first) = await _client.PostAsync(Crbs, Binding("multi-owner-1"));
+        var (_, second) = await _client.PostAsync(Crbs, Binding("multi-owner-2"));
+        static string Ref(string name, JsonNode owner) =>
+            $$$"""{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRoleBinding","name":"{{{name}}}","uid":"{{{owner["metadata"]!["uid"].Str()}}}"}""";
+        const string Unserved = """{"apiVersion":"apps/v1","kind":"Deployment","name":"web","uid":"8b0d4c62-5b8f-4a3e-9a55-000000000001"}""";
+        await _client.PostAsync(Crbs, $$$"""{"metadata":{"name":"multi-dependent","ownerReferences":[{{{Ref("multi-owner-1", first)}}},{{{Ref("multi-owner-2", second)}}}]},"roleRef":{"kind":"ClusterRole","name":"view"}}""");
+        await _client.PostAsync(Crbs, $$$"""{"metadata":{"name":"unserved-dependent","ownerReferences":[{{{Ref("multi-owner-1", first)}}},{{{Unserved}}}]},"roleRef":{"kind":"ClusterRole","name":"view"}}""");
+
+        await _client.PostAsync(Crbs, Binding("multi-marker"));
+        await _client.DeleteJsonAsync($"{Crbs}/multi-owner-1");
+        // The collector takes changes in order and finishes a foreground deletion itself: once the marker, deleted
+        // after the owner, is gone, the collector has decided on the owner's dependents.
+        await _client.DeleteJsonAsync($"{Crbs}/multi-marker", """{"propagationPolicy":"Foreground"}""");
+        await factory.UntilStatusAsync(_client, $"{Crbs}/multi-marker", 404);
+
+        Assert.Equal(200, (await _client.GetJsonAsync($"{Crbs}/multi-dependent")).Code);
+        Assert.Equal(200, (await _client.GetJsonAsync($"{Crbs}/unserved-dependent")).Code);
+
+        // The second owner replaced by a namesake with another uid is gone too, as the uid no longer matches.
+        await _client.DeleteJsonAsync($"{Crbs}/multi-owner-2");
+        await factory.UntilStatusAsync(_client, $"{Crbs}/multi-dependent", 404);
+        Assert.Equal(200, (await _client.GetJsonAsync($"{Crbs}/unserved-dependent")).Code);
+    }
+
     [Fact]
     public async Task Deletecollection_deletes_the_selected_objects_and_lists_them()
     {

@@ -90,14 +90,32 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
     /// <summary>An owner in foreground deletion waits for its last dependent; look at it again when one goes.</summary>
     private async Task RevisitWaitingOwnersAsync(KubeObject deleted, OwnershipIndex index, CancellationToken cancellationToken)
     {
-        foreach (var ownerUid in deleted.Metadata.OwnerReferences?.Select(o => o.Uid ?? "").Distinct() ?? [])
+        foreach (var reference in deleted.Metadata.OwnerReferences ?? [])
         {
-            if (Lookup(index.KeyOf(ownerUid)) is var (definition, owner))
+            if (Owner(reference, deleted.Metadata.Namespace) is var (definition, owner) && owner.Metadata.Uid == reference.Uid)
             {
                 await FinishDeletionAsync(definition, owner, index, cancellationToken);
             }
         }
     }
+
+    /// <summary>The object an owner reference names by its coordinates (kind, name, and the dependent's namespace for a namespaced owner).</summary>
+    private (ResourceDefinition Definition, KubeObject Object)? Owner(OwnerReference reference, string? dependentNamespace) =>
+        OwnerDefinition(reference) is { } definition
+            ? Lookup(definition.Key(definition.Namespaced ? dependentNamespace : null, reference.Name ?? ""))
+            : null;
+
+    private ResourceDefinition? OwnerDefinition(OwnerReference reference) =>
+        catalog.Definitions.FirstOrDefault(d => d.ApiVersion == reference.ApiVersion && d.Kind == reference.Kind);
+
+    /// <summary>
+    /// As kube-controller-manager's isDangling: an owner is gone when nothing with its uid stands at its coordinates. An
+    /// owner of a kind not served here cannot be checked, and counts as present, as the real collector retries rather
+    /// than deletes.
+    /// </summary>
+    private bool IsDangling(OwnerReference reference, string? dependentNamespace) =>
+        OwnerDefinition(reference) is not null &&
+        (Owner(reference, dependentNamespace) is not { } found || found.Object.Metadata.Uid != reference.Uid);
 
     /// <summary>The object stored now under a key, decoded; null when there is none.</summary>
     private (ResourceDefinition Definition, KubeObject Object)? Lookup(string? key)
@@ -157,7 +175,7 @@ public sealed class GarbageCollector(ObjectStore store, ResourceCatalog catalog,
     {
         foreach (var (definition, dependent) in Dependents(ownerUid, index))
         {
-            if (dependent.Metadata.OwnerReferences!.All(o => !index.IsLive(o.Uid ?? "")) && dependent.Metadata.DeletionTimestamp is null)
+            if (dependent.Metadata.OwnerReferences!.All(o => IsDangling(o, dependent.Metadata.Namespace)) && dependent.Metadata.DeletionTimestamp is null)
             {
                 try
                 {

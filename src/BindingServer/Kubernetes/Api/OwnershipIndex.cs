@@ -4,28 +4,28 @@ namespace BindingServer.Kubernetes.Api;
 
 /// <summary>
 /// The garbage collector's view of who owns whom, kept up to date from the change feed as kube-controller-manager keeps
-/// its graph: each object's uid, and the keys of the objects naming each owner. Looking up an owner's dependents then
-/// costs what they are, not a decode of every stored object for every deletion.
+/// its graph: the keys of the objects naming each owner uid. Looking up an owner's dependents then costs what they are,
+/// not a decode of every stored object for every deletion. Only objects with owner references are held, so a store of
+/// unowned objects costs the index nothing; owners themselves are found by their references' coordinates.
 /// </summary>
 internal sealed class OwnershipIndex
 {
-    private readonly Dictionary<string, string> _keyByUid = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (string Uid, string[] Owners)> _byKey = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string[]> _ownersByKey = new(StringComparer.Ordinal);
     private readonly Dictionary<string, HashSet<string>> _dependentsByOwner = new(StringComparer.Ordinal);
-
-    public bool IsLive(string uid) => _keyByUid.ContainsKey(uid);
-
-    public string? KeyOf(string uid) => _keyByUid.GetValueOrDefault(uid);
 
     public IReadOnlyCollection<string> DependentsOf(string ownerUid) =>
         _dependentsByOwner.TryGetValue(ownerUid, out var keys) ? [.. keys] : [];
 
     public void Put(string key, byte[] body)
     {
-        var (uid, owners) = Read(body);
         Remove(key);
-        _byKey[key] = (uid, owners);
-        _keyByUid[uid] = key;
+        var owners = Read(body);
+        if (owners.Length == 0)
+        {
+            return;
+        }
+
+        _ownersByKey[key] = owners;
         foreach (var owner in owners)
         {
             if (!_dependentsByOwner.TryGetValue(owner, out var dependents))
@@ -39,17 +39,12 @@ internal sealed class OwnershipIndex
 
     public void Remove(string key)
     {
-        if (!_byKey.Remove(key, out var old))
+        if (!_ownersByKey.Remove(key, out var owners))
         {
             return;
         }
 
-        if (_keyByUid.TryGetValue(old.Uid, out var current) && current == key)
-        {
-            _keyByUid.Remove(old.Uid);
-        }
-
-        foreach (var owner in old.Owners)
+        foreach (var owner in owners)
         {
             if (_dependentsByOwner.TryGetValue(owner, out var dependents) && dependents.Remove(key) && dependents.Count == 0)
             {
@@ -58,11 +53,10 @@ internal sealed class OwnershipIndex
         }
     }
 
-    /// <summary>metadata.uid and the uids of metadata.ownerReferences, read straight from the stored JSON.</summary>
-    private static (string Uid, string[] Owners) Read(byte[] body)
+    /// <summary>The uids of metadata.ownerReferences, read straight from the stored JSON.</summary>
+    private static string[] Read(byte[] body)
     {
         var reader = new Utf8JsonReader(body);
-        var uid = "";
         List<string>? owners = null;
         // Depth 1: the object's fields; depth 2: metadata's; depth 4: an owner reference's.
         var inMetadata = false;
@@ -97,12 +91,7 @@ internal sealed class OwnershipIndex
                     break;
                 case 2 when inMetadata:
                     inOwners = reader.ValueTextEquals("ownerReferences"u8);
-                    if (reader.ValueTextEquals("uid"u8))
-                    {
-                        reader.Read();
-                        uid = reader.GetString() ?? "";
-                    }
-                    else if (!inOwners)
+                    if (!inOwners)
                     {
                         reader.Read();
                         reader.Skip();
@@ -116,6 +105,6 @@ internal sealed class OwnershipIndex
             }
         }
 
-        return (uid, owners?.ToArray() ?? []);
+        return owners?.ToArray() ?? [];
     }
 }
