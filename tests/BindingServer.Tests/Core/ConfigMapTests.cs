@@ -52,6 +52,29 @@ public sealed class ConfigMapTests(ServerFactory factory) : IClassFixture<Server
         Assert.Equal(field, status["details"]!["causes"]![0]!["field"].Str());
     }
 
+    /// <summary>binaryData is a Go []byte: base64 as encoding/json reads it, with base64's own error and offset.</summary>
+    [Theory]
+    [InlineData("""{"k":"not base64!"}""", "illegal base64 data at input byte 3")]
+    [InlineData("""{"k":"AAE"}""", "illegal base64 data at input byte 0")]
+    [InlineData("""{"k":"AA==x"}""", "illegal base64 data at input byte 4")]
+    [InlineData("""{"k":7}""", "json: cannot unmarshal number into Go struct field ConfigMap.binaryData of type []uint8")]
+    public async Task Binary_data_that_is_not_base64_is_a_decode_error(string binaryData, string error)
+    {
+        var (code, status) = await _client.PostAsync(ConfigMaps, $$"""{"metadata":{"name":"b64"},"binaryData":{{binaryData}} }""");
+
+        Assert.Equal(400, code);
+        Assert.Equal($"ConfigMap in version \"v1\" cannot be handled as a ConfigMap: {error}", status["message"].Str());
+    }
+
+    [Fact]
+    public async Task A_null_binary_value_is_stored_empty_and_line_breaks_in_base64_are_skipped()
+    {
+        var (code, created) = await _client.PostAsync(ConfigMaps, """{"metadata":{"name":"nulls"},"binaryData":{"empty":null,"wrapped":"AA\nEC"}}""");
+
+        Assert.Equal(201, code);
+        Assert.Equal("""{"empty":"","wrapped":"AAEC"}""", created["binaryData"]!.ToJsonString());
+    }
+
     [Fact]
     public async Task More_than_a_mebibyte_of_values_is_too_long()
     {

@@ -84,11 +84,17 @@ internal static class BodyTypeCheck
                     return;
                 }
 
+                var bytes = info.ElementType == typeof(byte[]);
                 foreach (var (key, child) in map)
                 {
                     if (child is not null && (child is not JsonValue v || v.GetValueKind() != JsonValueKind.String))
                     {
-                        typeErrors.Add(Mismatch(child, goPath, "string"));
+                        typeErrors.Add(Mismatch(child, goPath, bytes ? "[]uint8" : "string"));
+                    }
+                    else if (bytes && child is not null && GoBase64ErrorOffset(child.GetValue<string>()) is { } offset)
+                    {
+                        // encoding/json hands on base64's own error for a []byte, with no field named.
+                        typeErrors.Add($"illegal base64 data at input byte {offset}");
                     }
                 }
 
@@ -100,6 +106,71 @@ internal static class BodyTypeCheck
                 }
 
                 return;
+        }
+    }
+
+    /// <summary>
+    /// Where Go's <c>base64.StdEncoding</c> stops on a string it cannot decode (the offset its CorruptInputError names),
+    /// or null when it decodes: padded, line breaks skipped, nothing after the padding.
+    /// </summary>
+    internal static long? GoBase64ErrorOffset(string text)
+    {
+        var src = System.Text.Encoding.UTF8.GetBytes(text);
+        var si = 0;
+        while (true)
+        {
+            for (var j = 0; j < 4; j++)
+            {
+                if (si == src.Length)
+                {
+                    return j == 0 ? null : si - j;
+                }
+
+                var c = src[si++];
+                if (c is (>= (byte)'A' and <= (byte)'Z') or (>= (byte)'a' and <= (byte)'z') or (>= (byte)'0' and <= (byte)'9') or (byte)'+' or (byte)'/')
+                {
+                    continue;
+                }
+
+                if (c is (byte)'\n' or (byte)'\r')
+                {
+                    j--;
+                    continue;
+                }
+
+                if (c != (byte)'=' || j < 2)
+                {
+                    return si - 1;
+                }
+
+                if (j == 2)
+                {
+                    // "==" is expected; the first '=' is read.
+                    while (si < src.Length && src[si] is (byte)'\n' or (byte)'\r')
+                    {
+                        si++;
+                    }
+
+                    if (si == src.Length)
+                    {
+                        return src.Length;
+                    }
+
+                    if (src[si] != (byte)'=')
+                    {
+                        return si - 1;
+                    }
+
+                    si++;
+                }
+
+                while (si < src.Length && src[si] is (byte)'\n' or (byte)'\r')
+                {
+                    si++;
+                }
+
+                return si < src.Length ? si : null;
+            }
         }
     }
 

@@ -60,6 +60,15 @@ public sealed partial class ConfigMapStrategy : ResourceStrategy<ConfigMap>
         TableDefinition.AgeColumn,
     ]);
 
+    /// <summary>A null binaryData value is Go's nil []byte, which the apiserver stores and shows as empty.</summary>
+    protected override void ApplyDefaults(ConfigMap obj)
+    {
+        foreach (var key in obj.BinaryData?.Where(p => p.Value is null).Select(p => p.Key).ToList() ?? [])
+        {
+            obj.BinaryData![key] = [];
+        }
+    }
+
     protected override IReadOnlyList<FieldError> Validate(ConfigMap obj)
     {
         var errors = MetadataValidation.ValidateCreate(obj.Metadata, namespaced: true, NameRule);
@@ -117,7 +126,7 @@ public sealed partial class ConfigMapStrategy : ResourceStrategy<ConfigMap>
                 yield return FieldError.Invalid($"binaryData[{key}]", key, message);
             }
 
-            size += value.Length;
+            size += value?.Length ?? 0;
         }
 
         if (size > MaxSize)
