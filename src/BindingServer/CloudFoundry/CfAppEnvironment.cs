@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BindingServer.Documentation;
+using BindingServer.Kubernetes.Json;
 using Microsoft.Extensions.Options;
 
 namespace BindingServer.CloudFoundry;
@@ -38,9 +39,10 @@ public static class CfAppEnvironment
             throw CfApiException.InsufficientScope();
         }
 
-        var app = store.Get(CfStore.Apps, guid) ?? throw CfApiException.AppNotFound(guid);
-        var space = store.Get(CfStore.Spaces, Text(app, "space_guid") ?? "");
-        var org = space is null ? null : store.Get(CfStore.Organizations, Text(space, "organization_guid") ?? "");
+        // Fixture records may hold any JSON: their string fields are read leniently here, as they always were.
+        var app = CfRecord.Lenient(store.Get<AppRecord>(guid)) ?? throw CfApiException.AppNotFound(guid);
+        var space = CfRecord.Lenient(store.Get<SpaceRecord>(app.SpaceGuid ?? ""));
+        var org = space is null ? null : CfRecord.Lenient(store.Get<OrganizationRecord>(space.OrganizationGuid ?? ""));
 
         // read_env: admins, read-only admins and the space's developers; anyone else, even one who sees the app, is refused.
         if (!(CfRoles.IsDeveloper(user, space) || user.Scopes.Contains("cloud_controller.admin_read_only")))
@@ -52,7 +54,7 @@ public static class CfAppEnvironment
         {
             ["staging_env_json"] = new JsonObject(),
             ["running_env_json"] = new JsonObject(),
-            ["environment_json"] = app["environment_json"]?.DeepClone() ?? new JsonObject(),
+            ["environment_json"] = app.EnvironmentJson?.DeepClone() ?? new JsonObject(),
             ["system_env_json"] = new JsonObject { ["VCAP_SERVICES"] = VcapServices(store, guid) },
             ["application_env_json"] = new JsonObject
             {
@@ -70,27 +72,27 @@ public static class CfAppEnvironment
     /// </summary>
     private static JsonObject VcapServices(CfStore store, string appGuid)
     {
-        var latest = store.List(CfStore.ServiceBindings)
-            .Where(b => Text(b, "app_guid") == appGuid && CreateSucceeded(b))
-            .GroupBy(b => Text(b, "service_instance_guid"))
-            .Select(bindings => bindings.OrderBy(b => Text(b, "created_at"), StringComparer.Ordinal).Last());
+        var latest = store.List<ServiceBindingRecord>().Select(b => CfRecord.Lenient(b)!)
+            .Where(b => b.AppGuid == appGuid && b.CreateSucceeded)
+            .GroupBy(b => b.ServiceInstanceGuid)
+            .Select(bindings => bindings.OrderBy(b => b.CreatedAtText, StringComparer.Ordinal).Last());
         var services = new JsonObject();
         foreach (var binding in latest)
         {
-            var instance = store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid") ?? "");
+            var instance = store.Get<ServiceInstanceRecord>(binding.ServiceInstanceGuid ?? "");
             if (instance is null)
             {
                 continue;
             }
 
             var entry = InstanceFields(store, instance);
-            var label = Text(entry, "label")!;
-            entry["name"] = Text(binding, "name") is { Length: > 0 } bindingName ? bindingName : Text(instance, "name");
-            entry["instance_name"] = Text(instance, "name");
-            entry["binding_name"] = binding["name"]?.DeepClone();
-            entry["credentials"] = binding["credentials"]?.DeepClone();
-            entry["syslog_drain_url"] = binding["syslog_drain_url"]?.DeepClone();
-            entry["volume_mounts"] = CfPresenters.CensoredVolumeMounts(binding["volume_mounts"]);
+            var label = KubeJson.Text(entry["label"])!;
+            entry["name"] = binding.NameText is { Length: > 0 } bindingName ? bindingName : instance.Name;
+            entry["instance_name"] = instance.Name;
+            entry["binding_name"] = binding.Name?.DeepClone();
+            entry["credentials"] = binding.Credentials?.DeepClone();
+            entry["syslog_drain_url"] = binding.SyslogDrainUrl?.DeepClone();
+            entry["volume_mounts"] = CfPresenters.CensoredVolumeMounts(binding.VolumeMounts);
             if (services[label] is not JsonArray list)
             {
                 services[label] = list = [];
@@ -102,43 +104,42 @@ public static class CfAppEnvironment
         return services;
     }
 
-    /// <summary>A binding still being created (or whose creation failed) is not in the environment yet.</summary>
-    private static bool CreateSucceeded(JsonObject binding) =>
-        binding["last_operation"] is not JsonObject operation || Text(operation, "type") != "create" || Text(operation, "state") == "succeeded";
-
     /// <summary>The instance's part: label, provider, plan, name and the service's tags before the instance's; user-provided ones say so.</summary>
-    private static JsonObject InstanceFields(CfStore store, JsonObject instance)
+    private static JsonObject InstanceFields(CfStore store, ServiceInstanceRecord instance)
     {
-        if (CfPresenters.IsUserProvided(instance))
+        // The kind is read strictly, as the presenters read it; the rest leniently, here and by the caller.
+        var userProvided = instance.IsUserProvided;
+        instance = CfRecord.Lenient(instance)!;
+        if (userProvided)
         {
-            return new JsonObject { ["label"] = "user-provided", ["name"] = Text(instance, "name"), ["tags"] = instance["tags"]?.DeepClone() ?? new JsonArray() };
+            return new JsonObject { ["label"] = "user-provided", ["name"] = instance.Name, ["tags"] = instance.Tags?.DeepClone() ?? new JsonArray() };
         }
 
-        var plan = store.Get(CfStore.ServicePlans, Text(instance, "service_plan_guid") ?? "");
-        var service = plan is null ? null : store.Get(CfStore.Services, Text(plan, "service_guid") ?? "");
-        var tags = (service?["tags"] as JsonArray ?? []).Concat(instance["tags"] as JsonArray ?? [])
+        var plan = CfRecord.Lenient(store.Get<ServicePlanRecord>(instance.ServicePlanGuid ?? ""));
+        var service = plan is null ? null : CfRecord.Lenient(store.Get<ServiceRecord>(plan.ServiceGuid ?? ""));
+        var tags = (service?.Tags as JsonArray ?? []).Concat(instance.Tags as JsonArray ?? [])
             .Select(t => t?.GetValue<string>()).Distinct().Select(t => (JsonNode?)t).ToArray();
         return new JsonObject
         {
-            ["label"] = service is null ? null : Text(service, "label"),
-            ["provider"] = service?["provider"]?.DeepClone(),
-            ["plan"] = plan is null ? null : Text(plan, "name"),
-            ["name"] = Text(instance, "name"),
+            ["label"] = service?.Label,
+            ["provider"] = service?.Provider?.DeepClone(),
+            ["plan"] = plan?.Name,
+            ["name"] = instance.Name,
             ["tags"] = new JsonArray(tags),
         };
     }
 
     /// <summary>Only the fields an app may see of a volume mount: where, how, and the device type.</summary>
     /// <summary>What CC's vars builder writes for a v2 app (a web process): limits, names, space and org, no routes here.</summary>
-    private static JsonObject VcapApplication(JsonObject app, JsonObject? space, JsonObject? org, string api)
+    private static JsonObject VcapApplication(AppRecord app, SpaceRecord? space, OrganizationRecord? org, string api)
     {
         var limits = new JsonObject { ["fds"] = 16384 };
-        if (app["memory"] is { } memory)
+        if (app.Memory is { } memory)
         {
             limits["mem"] = memory.DeepClone();
         }
 
-        if (app["disk_quota"] is { } disk)
+        if (app.DiskQuota is { } disk)
         {
             limits["disk"] = disk.DeepClone();
         }
@@ -147,20 +148,20 @@ public static class CfAppEnvironment
         {
             ["cf_api"] = api,
             ["limits"] = limits,
-            ["application_name"] = Text(app, "name"),
+            ["application_name"] = app.Name,
             ["application_uris"] = new JsonArray(),
-            ["name"] = Text(app, "name"),
-            ["space_name"] = space is null ? null : Text(space, "name"),
-            ["space_id"] = space is null ? null : Text(space, "guid"),
-            ["organization_id"] = org is null ? null : Text(org, "guid"),
-            ["organization_name"] = org is null ? null : Text(org, "name"),
+            ["name"] = app.Name,
+            ["space_name"] = space?.Name,
+            ["space_id"] = space?.GuidText,
+            ["organization_id"] = org?.GuidText,
+            ["organization_name"] = org?.Name,
             ["uris"] = new JsonArray(),
             ["users"] = null,
-            ["process_id"] = Text(app, "guid"),
+            ["process_id"] = app.GuidText,
             ["process_type"] = "web",
-            ["application_id"] = Text(app, "guid"),
+            ["application_id"] = app.GuidText,
         };
-        if (Text(app, "version") is { } version)
+        if (app.Version is { } version)
         {
             result["version"] = version;
             result["application_version"] = version;
@@ -168,6 +169,4 @@ public static class CfAppEnvironment
 
         return result;
     }
-
-    private static string? Text(JsonObject record, string key) => record[key] is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
 }

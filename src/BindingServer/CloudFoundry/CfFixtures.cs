@@ -19,9 +19,6 @@ public static class CfFixtures
     public static readonly string[] Collections =
         [CfStore.Organizations, CfStore.Spaces, CfStore.Apps, CfStore.ServiceInstances, CfStore.ServiceBindings];
 
-    /// <summary>Fields the store keeps for itself; an export leaves them out and a load ignores them.</summary>
-    private static readonly string[] StoreFields = ["seq", "created_at", "updated_at"];
-
     public static bool IsDocument(JsonObject document) => document.Count > 0 && document.All(p => Collections.Contains(p.Key));
 
     /// <summary>The records of every collection, as a fixture document that <see cref="Plan"/> loads back.</summary>
@@ -32,11 +29,7 @@ public static class CfFixtures
         {
             document[collection] = new JsonArray(CfStore.Read(snapshot, collection).Select(record =>
             {
-                foreach (var field in StoreFields)
-                {
-                    record.Remove(field);
-                }
-
+                CfRecord.RemoveStoreFields(record);
                 return (JsonNode)record;
             }).ToArray());
         }
@@ -52,7 +45,7 @@ public static class CfFixtures
     public static List<(string Key, Mutation Mutation)> Plan(IReadOnlyList<JsonObject> documents, Snapshot snapshot, long firstRevision, string now,
         List<string> created, List<string> existing)
     {
-        var records = Collections.Append(CfStore.ServicePlans).ToDictionary(c => c, c => CfStore.Read(snapshot, c).ToDictionary(r => Text(r, "guid")!));
+        var records = Collections.Append(CfStore.ServicePlans).ToDictionary(c => c, c => CfStore.Read(snapshot, c).ToDictionary(r => Lenient(r).GuidText!));
         var writes = new List<(string, Mutation)>();
         foreach (var collection in Collections)
         {
@@ -73,15 +66,9 @@ public static class CfFixtures
                 }
 
                 var record = Complete(collection, given, at, records);
-                foreach (var field in StoreFields)
-                {
-                    record.Remove(field);
-                }
-
-                record["guid"] = guid;
-                record["created_at"] = now;
-                record["updated_at"] = now;
-                record["seq"] = firstRevision + writes.Count;
+                CfRecord.RemoveStoreFields(record);
+                CfRecord.Stamp(record, guid, now);
+                CfRecord.SetSequence(record, firstRevision + writes.Count);
                 records[collection][guid] = record;
                 writes.Add((CfStore.Key(collection, guid), new Mutation.Put(System.Text.Encoding.UTF8.GetBytes(record.ToJsonString()))));
                 created.Add($"{collection}/{guid}");
@@ -103,22 +90,22 @@ public static class CfFixtures
         {
             case CfStore.Organizations:
                 Unique(records[collection].Values, name!, _ => true, at, "organization");
-                defaults = new JsonObject { ["billing_enabled"] = false, ["status"] = "active" };
+                defaults = OrganizationRecord.FixtureDefaults();
                 break;
             case CfStore.Spaces:
                 var org = Reference(given, "organization_guid", records[CfStore.Organizations], at);
-                Unique(records[collection].Values, name!, s => Text(s, "organization_guid") == org, at, "space");
-                defaults = new JsonObject { ["allow_ssh"] = true };
+                Unique(records[collection].Values, name!, s => Lenient(new SpaceRecord(s)).OrganizationGuid == org, at, "space");
+                defaults = SpaceRecord.FixtureDefaults();
                 break;
             case CfStore.Apps:
                 var appSpace = Reference(given, "space_guid", records[CfStore.Spaces], at);
-                Unique(records[collection].Values, name!, a => Text(a, "space_guid") == appSpace, at, "app");
-                defaults = AppEndpoints.AppRecord(name!, appSpace, new JsonObject());
+                Unique(records[collection].Values, name!, a => Lenient(new AppRecord(a)).SpaceGuid == appSpace, at, "app");
+                defaults = AppRecord.New(name!, appSpace, new JsonObject()).Json;
                 break;
             case CfStore.ServiceInstances:
                 var instanceSpace = Reference(given, "space_guid", records[CfStore.Spaces], at);
-                Unique(records[collection].Values, name!, i => Text(i, "space_guid") == instanceSpace, at, "service instance");
-                defaults = given["service_plan_guid"] is null ? UserProvidedDefaults() : ManagedDefaults(given, records, at);
+                Unique(records[collection].Values, name!, i => Lenient(new ServiceInstanceRecord(i)).SpaceGuid == instanceSpace, at, "service instance");
+                defaults = given["service_plan_guid"] is null ? ServiceInstanceRecord.UserProvidedFixtureDefaults() : ManagedDefaults(given, records, at);
                 break;
             default:
                 defaults = BindingDefaults(given, records, at);
@@ -133,44 +120,30 @@ public static class CfFixtures
         return defaults;
     }
 
-    private static JsonObject UserProvidedDefaults() => new()
-    {
-        ["type"] = "user_provided_service_instance", ["credentials"] = new JsonObject(), ["syslog_drain_url"] = "", ["route_service_url"] = "",
-        ["tags"] = new JsonArray(),
-    };
-
     private static JsonObject ManagedDefaults(JsonObject given, Dictionary<string, Dictionary<string, JsonObject>> records, string at)
     {
         Reference(given, "service_plan_guid", records[CfStore.ServicePlans], at);
-        return new JsonObject
-        {
-            ["type"] = "managed_service_instance", ["credentials"] = new JsonObject(), ["tags"] = new JsonArray(), ["parameters"] = null,
-            ["last_operation"] = new JsonObject { ["type"] = "create", ["state"] = "succeeded", ["description"] = "" },
-        };
+        return ServiceInstanceRecord.ManagedFixtureDefaults();
     }
 
     private static JsonObject BindingDefaults(JsonObject given, Dictionary<string, Dictionary<string, JsonObject>> records, string at)
     {
         var appGuid = Reference(given, "app_guid", records[CfStore.Apps], at);
         var instanceGuid = Reference(given, "service_instance_guid", records[CfStore.ServiceInstances], at);
-        var instance = records[CfStore.ServiceInstances][instanceGuid];
-        if (Text(records[CfStore.Apps][appGuid], "space_guid") != Text(instance, "space_guid"))
+        var instance = Lenient(new ServiceInstanceRecord(records[CfStore.ServiceInstances][instanceGuid]));
+        if (Lenient(new AppRecord(records[CfStore.Apps][appGuid])).SpaceGuid != instance.SpaceGuid)
         {
             throw new FixtureException($"{at}: the app and the service instance must be in the same space");
         }
 
-        if (records[CfStore.ServiceBindings].Values.Any(b => Text(b, "app_guid") == appGuid && Text(b, "service_instance_guid") == instanceGuid))
+        if (records[CfStore.ServiceBindings].Values.Select(b => Lenient(new ServiceBindingRecord(b))).Any(b => b.AppGuid == appGuid && b.ServiceInstanceGuid == instanceGuid))
         {
             throw new FixtureException($"{at}: the app is already bound to the service");
         }
 
-        var userProvided = Text(instance, "type") == "user_provided_service_instance";
-        return new JsonObject
-        {
-            ["name"] = null, ["parameters"] = null, ["volume_mounts"] = new JsonArray(),
-            ["credentials"] = userProvided ? instance["credentials"]?.DeepClone() ?? new JsonObject() : Brokers.BuiltInBroker.Credentials(instanceGuid),
-            ["syslog_drain_url"] = userProvided ? Text(instance, "syslog_drain_url") ?? "" : null,
-        };
+        var userProvided = instance.IsUserProvided;
+        return ServiceBindingRecord.FixtureDefaults(userProvided ? instance.Credentials?.DeepClone() ?? new JsonObject() : Brokers.BuiltInBroker.Credentials(instanceGuid),
+            userProvided ? instance.SyslogDrainUrlText ?? "" : null);
     }
 
     private static string Required(JsonObject record, string field, string at) =>
@@ -186,11 +159,15 @@ public static class CfFixtures
 
     private static void Unique(IEnumerable<JsonObject> records, string name, Func<JsonObject, bool> sameParent, string at, string what)
     {
-        if (records.Any(r => Text(r, "name") == name && sameParent(r)))
+        if (records.Any(r => Lenient(r).NameText == name && sameParent(r)))
         {
             throw new FixtureException($"{at}: the {what} name is taken: {name}");
         }
     }
 
-    private static string? Text(JsonObject record, string key) => KubeJson.Text(record[key]);
+    /// <summary>Fixture records hold whatever JSON the fixture gave: their fields are read leniently.</summary>
+    private static T Lenient<T>(T record) where T : CfRecord => CfRecord.Lenient(record)!;
+
+    /// <summary>A record of any collection, for the fields all of them share.</summary>
+    private static CfRecord Lenient(JsonObject record) => Lenient<CfRecord>(new AnyRecord(record));
 }

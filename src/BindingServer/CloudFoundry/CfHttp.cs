@@ -168,14 +168,14 @@ public static partial class CfHttp
         response.Headers["X-Cf-Warnings"] = existing.Length == 0 ? encoded : $"{existing},{encoded}";
     }
 
-    public static JsonObject Resource(JsonObject record, string url, JsonObject entity) => new()
+    public static JsonObject Resource(CfRecord record, string url, JsonObject entity) => new()
     {
         ["metadata"] = new JsonObject
         {
-            ["guid"] = record["guid"]!.DeepClone(),
+            ["guid"] = record.Guid,
             ["url"] = url,
-            ["created_at"] = record["created_at"]!.DeepClone(),
-            ["updated_at"] = record["updated_at"]!.DeepClone(),
+            ["created_at"] = record.CreatedAt!.DeepClone(),
+            ["updated_at"] = record.UpdatedAt!.DeepClone(),
         },
         ["entity"] = entity,
     };

@@ -11,11 +11,11 @@ public sealed class CfJobs(CfStore store, Unbinder unbinder, ILogger<CfJobs> log
 {
     private readonly SemaphoreSlim _wake = new(0);
 
-    public static JsonObject Present(JsonObject? job)
+    public static JsonObject Present(JobRecord? job)
     {
-        var guid = job?["guid"]?.GetValue<string>() ?? "0";
-        var entity = new JsonObject { ["guid"] = guid, ["status"] = job?["status"]?.GetValue<string>() ?? "finished" };
-        if (job?["error_details"] is { } details)
+        var guid = job?.Guid ?? "0";
+        var entity = new JsonObject { ["guid"] = guid, ["status"] = job?.Status ?? "finished" };
+        if (job?.ErrorDetails is { } details)
         {
             entity["error"] = "Use of entity>error is deprecated in favor of entity>error_details.";
             entity["error_details"] = details.DeepClone();
@@ -23,17 +23,14 @@ public sealed class CfJobs(CfStore store, Unbinder unbinder, ILogger<CfJobs> log
 
         return new JsonObject
         {
-            ["metadata"] = new JsonObject { ["guid"] = guid, ["created_at"] = job?["created_at"]?.GetValue<string>() ?? "1970-01-01T00:00:00Z", ["url"] = $"/v2/jobs/{guid}" },
+            ["metadata"] = new JsonObject { ["guid"] = guid, ["created_at"] = job?.CreatedAtText ?? "1970-01-01T00:00:00Z", ["url"] = $"/v2/jobs/{guid}" },
             ["entity"] = entity,
         };
     }
 
-    public async Task<JsonObject> QueueUnbindAsync(string bindingGuid, BrokerCaller caller)
+    public async Task<JobRecord> QueueUnbindAsync(string bindingGuid, BrokerCaller caller)
     {
-        var job = await store.CreateAsync(CfStore.Jobs, new JsonObject
-        {
-            ["status"] = "queued", ["binding_guid"] = bindingGuid, ["user_id"] = caller.UserId, ["request_id"] = caller.RequestId,
-        });
+        var job = await store.CreateAsync(JobRecord.NewUnbind(bindingGuid, caller.UserId, caller.RequestId));
         _wake.Release();
         return job;
     }
@@ -45,7 +42,7 @@ public sealed class CfJobs(CfStore store, Unbinder unbinder, ILogger<CfJobs> log
             while (!stoppingToken.IsCancellationRequested)
             {
                 await _wake.WaitAsync(TimeSpan.FromMilliseconds(200), stoppingToken);
-                foreach (var job in store.List(CfStore.Jobs).Where(j => j["status"]?.GetValue<string>() == "queued"))
+                foreach (var job in store.List<JobRecord>().Where(j => j.Status == "queued"))
                 {
                     await RunUnbindAsync(job);
                 }
@@ -57,27 +54,27 @@ public sealed class CfJobs(CfStore store, Unbinder unbinder, ILogger<CfJobs> log
     }
 
     /// <summary>Unbinds (at the broker too) and removes the finished job, or records why the job failed.</summary>
-    private async Task RunUnbindAsync(JsonObject job)
+    private async Task RunUnbindAsync(JobRecord job)
     {
-        var jobGuid = job["guid"]!.GetValue<string>();
-        var binding = store.Get(CfStore.ServiceBindings, job["binding_guid"]!.GetValue<string>());
+        var jobGuid = job.Guid;
+        var binding = store.Get<ServiceBindingRecord>(job.BindingGuid!);
         try
         {
             if (binding is not null)
             {
-                var caller = new BrokerCaller(job["user_id"]?.GetValue<string>(), job["request_id"]?.GetValue<string>());
+                var caller = new BrokerCaller(job.UserId, job.RequestId);
                 await unbinder.UnbindAsync(binding, acceptsIncomplete: false, caller);
             }
 
-            await store.DeleteAsync(CfStore.Jobs, jobGuid);
+            await store.DeleteAsync<JobRecord>(jobGuid);
         }
         catch (CfApiException refusal)
         {
             logger.LogInformation("unbind job {Job} failed: {Error}", jobGuid, refusal.Description);
-            await store.UpdateAsync(CfStore.Jobs, jobGuid, record =>
+            await store.UpdateAsync<JobRecord>(jobGuid, record =>
             {
-                record["status"] = "failed";
-                record["error_details"] = refusal.Body();
+                record.Status = "failed";
+                record.ErrorDetails = refusal.Body();
             });
         }
     }

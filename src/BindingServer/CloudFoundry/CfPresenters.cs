@@ -5,49 +5,38 @@ namespace BindingServer.CloudFoundry;
 /// <summary>The v2 presenters: each resource's entity keys in Cloud Controller's wire order, with relative links.</summary>
 public sealed class CfPresenters(CfStore store)
 {
-    private static string Guid(JsonObject record) => record["guid"]!.GetValue<string>();
-
     /// <summary>What CC shows in place of credentials the user may not read.</summary>
     private static JsonObject Redacted() => new() { ["redacted_message"] = "[PRIVATE DATA HIDDEN]" };
 
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
-
-    public JsonObject Organization(JsonObject org) => CfHttp.Resource(org, $"/v2/organizations/{Guid(org)}", new JsonObject
+    public JsonObject Organization(OrganizationRecord org) => CfHttp.Resource(org, $"/v2/organizations/{org.Guid}", new JsonObject
     {
-        ["name"] = Text(org, "name"),
-        ["billing_enabled"] = org["billing_enabled"]?.DeepClone(),
-        ["status"] = Text(org, "status"),
-        ["spaces_url"] = $"/v2/organizations/{Guid(org)}/spaces",
+        ["name"] = org.Name,
+        ["billing_enabled"] = org.BillingEnabled?.DeepClone(),
+        ["status"] = org.Status,
+        ["spaces_url"] = $"/v2/organizations/{org.Guid}/spaces",
     });
 
-    public JsonObject Space(JsonObject space) => CfHttp.Resource(space, $"/v2/spaces/{Guid(space)}", new JsonObject
+    public JsonObject Space(SpaceRecord space) => CfHttp.Resource(space, $"/v2/spaces/{space.Guid}", new JsonObject
     {
-        ["name"] = Text(space, "name"),
-        ["organization_guid"] = Text(space, "organization_guid"),
-        ["allow_ssh"] = space["allow_ssh"]?.DeepClone(),
-        ["organization_url"] = $"/v2/organizations/{Text(space, "organization_guid")}",
-        ["apps_url"] = $"/v2/spaces/{Guid(space)}/apps",
-        ["service_instances_url"] = $"/v2/spaces/{Guid(space)}/service_instances",
+        ["name"] = space.Name,
+        ["organization_guid"] = space.OrganizationGuid,
+        ["allow_ssh"] = space.AllowSsh?.DeepClone(),
+        ["organization_url"] = $"/v2/organizations/{space.OrganizationGuid}",
+        ["apps_url"] = $"/v2/spaces/{space.Guid}/apps",
+        ["service_instances_url"] = $"/v2/spaces/{space.Guid}/service_instances",
     });
 
-    public JsonObject App(JsonObject app)
+    public JsonObject App(AppRecord app)
     {
-        var guid = Guid(app);
+        var guid = app.Guid;
         var entity = new JsonObject();
-        foreach (var key in new[]
-                 {
-                     "name", "production", "space_guid", "stack_guid", "buildpack", "detected_buildpack", "detected_buildpack_guid",
-                     "environment_json", "memory", "instances", "disk_quota", "log_rate_limit", "state", "version", "command", "console",
-                     "debug", "staging_task_id", "package_state", "health_check_type", "health_check_timeout", "health_check_http_endpoint",
-                     "staging_failed_reason", "staging_failed_description", "diego", "docker_image", "docker_credentials",
-                     "package_updated_at", "detected_start_command", "enable_ssh", "ports",
-                 })
+        foreach (var key in AppRecord.EntityFields)
         {
-            entity[key] = app[key]?.DeepClone();
+            entity[key] = app.EntityField(key)?.DeepClone();
         }
 
-        entity["space_url"] = $"/v2/spaces/{Text(app, "space_guid")}";
-        entity["stack_url"] = $"/v2/stacks/{Text(app, "stack_guid")}";
+        entity["space_url"] = $"/v2/spaces/{app.SpaceGuid}";
+        entity["stack_url"] = $"/v2/stacks/{app.StackGuid}";
         entity["routes_url"] = $"/v2/apps/{guid}/routes";
         entity["events_url"] = $"/v2/apps/{guid}/events";
         entity["service_bindings_url"] = $"/v2/apps/{guid}/service_bindings";
@@ -55,50 +44,47 @@ public sealed class CfPresenters(CfStore store)
         return CfHttp.Resource(app, $"/v2/apps/{guid}", entity);
     }
 
-    public static bool IsUserProvided(JsonObject instance) => Text(instance, "type") == "user_provided_service_instance";
-
-    public static string InstanceUrl(JsonObject instance) =>
-        IsUserProvided(instance) ? $"/v2/user_provided_service_instances/{Guid(instance)}" : $"/v2/service_instances/{Guid(instance)}";
+    public static string InstanceUrl(ServiceInstanceRecord instance) =>
+        instance.IsUserProvided ? $"/v2/user_provided_service_instances/{instance.Guid}" : $"/v2/service_instances/{instance.Guid}";
 
     /// <summary>An instance; a user-provided one's credentials are hidden from users who are not its space's developers.</summary>
-    public JsonObject Instance(JsonObject instance, bool showCredentials = true)
+    public JsonObject Instance(ServiceInstanceRecord instance, bool showCredentials = true)
     {
-        var guid = Guid(instance);
         var url = InstanceUrl(instance);
-        if (IsUserProvided(instance))
+        if (instance.IsUserProvided)
         {
             return CfHttp.Resource(instance, url, new JsonObject
             {
-                ["name"] = Text(instance, "name"),
-                ["credentials"] = showCredentials ? instance["credentials"]?.DeepClone() : Redacted(),
-                ["space_guid"] = Text(instance, "space_guid"),
+                ["name"] = instance.Name,
+                ["credentials"] = showCredentials ? instance.Credentials?.DeepClone() : Redacted(),
+                ["space_guid"] = instance.SpaceGuid,
                 ["type"] = "user_provided_service_instance",
-                ["syslog_drain_url"] = Text(instance, "syslog_drain_url"),
-                ["route_service_url"] = Text(instance, "route_service_url"),
-                ["tags"] = instance["tags"]?.DeepClone(),
-                ["space_url"] = $"/v2/spaces/{Text(instance, "space_guid")}",
+                ["syslog_drain_url"] = instance.SyslogDrainUrlText,
+                ["route_service_url"] = instance.RouteServiceUrl,
+                ["tags"] = instance.Tags?.DeepClone(),
+                ["space_url"] = $"/v2/spaces/{instance.SpaceGuid}",
                 ["service_bindings_url"] = $"{url}/service_bindings",
                 ["routes_url"] = $"{url}/routes",
             });
         }
 
-        var plan = store.Get(CfStore.ServicePlans, Text(instance, "service_plan_guid") ?? "");
-        var serviceGuid = plan is null ? null : Text(plan, "service_guid");
+        var plan = store.Get<ServicePlanRecord>(instance.ServicePlanGuid ?? "");
+        var serviceGuid = plan?.ServiceGuid;
         return CfHttp.Resource(instance, url, new JsonObject
         {
-            ["name"] = Text(instance, "name"),
-            ["credentials"] = instance["credentials"]?.DeepClone(),
-            ["service_plan_guid"] = Text(instance, "service_plan_guid"),
-            ["space_guid"] = Text(instance, "space_guid"),
+            ["name"] = instance.Name,
+            ["credentials"] = instance.Credentials?.DeepClone(),
+            ["service_plan_guid"] = instance.ServicePlanGuid,
+            ["space_guid"] = instance.SpaceGuid,
             ["gateway_data"] = null,
-            ["dashboard_url"] = instance["dashboard_url"]?.DeepClone(),
+            ["dashboard_url"] = instance.DashboardUrl?.DeepClone(),
             ["type"] = "managed_service_instance",
-            ["last_operation"] = instance["last_operation"]?.DeepClone(),
-            ["tags"] = instance["tags"]?.DeepClone(),
+            ["last_operation"] = instance.LastOperation?.DeepClone(),
+            ["tags"] = instance.Tags?.DeepClone(),
             ["maintenance_info"] = new JsonObject(),
             ["service_guid"] = serviceGuid,
-            ["space_url"] = $"/v2/spaces/{Text(instance, "space_guid")}",
-            ["service_plan_url"] = $"/v2/service_plans/{Text(instance, "service_plan_guid")}",
+            ["space_url"] = $"/v2/spaces/{instance.SpaceGuid}",
+            ["service_plan_url"] = $"/v2/service_plans/{instance.ServicePlanGuid}",
             ["service_bindings_url"] = $"{url}/service_bindings",
             ["service_keys_url"] = $"{url}/service_keys",
             ["routes_url"] = $"{url}/routes",
@@ -109,55 +95,55 @@ public sealed class CfPresenters(CfStore store)
         });
     }
 
-    public JsonObject Service(JsonObject service)
+    public JsonObject Service(ServiceRecord service)
     {
-        var broker = store.Get(CfStore.ServiceBrokers, Text(service, "service_broker_guid") ?? "");
-        return CfHttp.Resource(service, $"/v2/services/{Guid(service)}", new JsonObject
+        var broker = store.Get<ServiceBrokerRecord>(service.ServiceBrokerGuid ?? "");
+        return CfHttp.Resource(service, $"/v2/services/{service.Guid}", new JsonObject
         {
-            ["label"] = Text(service, "label"),
-            ["provider"] = service["provider"]?.DeepClone(),
+            ["label"] = service.Label,
+            ["provider"] = service.Provider?.DeepClone(),
             ["url"] = null,
-            ["description"] = Text(service, "description"),
+            ["description"] = service.Description,
             ["long_description"] = null,
             ["version"] = null,
             ["info_url"] = null,
-            ["active"] = service["active"]?.DeepClone(),
-            ["bindable"] = service["bindable"]?.DeepClone(),
-            ["unique_id"] = Text(service, "unique_id"),
-            ["extra"] = service["extra"]?.DeepClone(),
-            ["tags"] = service["tags"]?.DeepClone() ?? new JsonArray(),
-            ["requires"] = service["requires"]?.DeepClone(),
+            ["active"] = service.Active?.DeepClone(),
+            ["bindable"] = service.BindableNode?.DeepClone(),
+            ["unique_id"] = service.UniqueId,
+            ["extra"] = service.Extra?.DeepClone(),
+            ["tags"] = service.Tags?.DeepClone() ?? new JsonArray(),
+            ["requires"] = service.Requires?.DeepClone(),
             ["documentation_url"] = null,
-            ["service_broker_guid"] = Text(service, "service_broker_guid"),
-            ["service_broker_name"] = broker is null ? null : Text(broker, "name"),
-            ["plan_updateable"] = service["plan_updateable"]?.DeepClone() ?? false,
-            ["bindings_retrievable"] = service["bindings_retrievable"]?.DeepClone(),
-            ["instances_retrievable"] = service["instances_retrievable"]?.DeepClone() ?? false,
-            ["allow_context_updates"] = service["allow_context_updates"]?.DeepClone() ?? false,
-            ["service_plans_url"] = $"/v2/services/{Guid(service)}/service_plans",
+            ["service_broker_guid"] = service.ServiceBrokerGuid,
+            ["service_broker_name"] = broker?.Name,
+            ["plan_updateable"] = service.PlanUpdateable?.DeepClone() ?? false,
+            ["bindings_retrievable"] = service.BindingsRetrievable?.DeepClone(),
+            ["instances_retrievable"] = service.InstancesRetrievable?.DeepClone() ?? false,
+            ["allow_context_updates"] = service.AllowContextUpdates?.DeepClone() ?? false,
+            ["service_plans_url"] = $"/v2/services/{service.Guid}/service_plans",
         });
     }
 
     /// <summary>A plan; its <c>bindable</c> is its own, or else its service's.</summary>
-    public JsonObject Plan(JsonObject plan)
+    public JsonObject Plan(ServicePlanRecord plan)
     {
-        var service = store.Get(CfStore.Services, Text(plan, "service_guid") ?? "");
-        return CfHttp.Resource(plan, $"/v2/service_plans/{Guid(plan)}", new JsonObject
+        var service = store.Get<ServiceRecord>(plan.ServiceGuid ?? "");
+        return CfHttp.Resource(plan, $"/v2/service_plans/{plan.Guid}", new JsonObject
         {
-            ["name"] = Text(plan, "name"),
-            ["free"] = plan["free"]?.DeepClone(),
-            ["description"] = Text(plan, "description"),
-            ["service_guid"] = Text(plan, "service_guid"),
-            ["extra"] = plan["extra"]?.DeepClone(),
-            ["unique_id"] = Text(plan, "unique_id"),
-            ["public"] = plan["public"]?.DeepClone() ?? false,
-            ["bindable"] = plan["bindable"]?.DeepClone() ?? service?["bindable"]?.DeepClone(),
-            ["plan_updateable"] = plan["plan_updateable"]?.DeepClone(),
-            ["active"] = plan["active"]?.DeepClone() ?? true,
-            ["maximum_polling_duration"] = plan["maximum_polling_duration"]?.DeepClone(),
-            ["maintenance_info"] = plan["maintenance_info"]?.DeepClone() ?? new JsonObject(),
-            ["service_url"] = $"/v2/services/{Text(plan, "service_guid")}",
-            ["service_instances_url"] = $"/v2/service_plans/{Guid(plan)}/service_instances",
+            ["name"] = plan.Name,
+            ["free"] = plan.Free?.DeepClone(),
+            ["description"] = plan.Description,
+            ["service_guid"] = plan.ServiceGuid,
+            ["extra"] = plan.Extra?.DeepClone(),
+            ["unique_id"] = plan.UniqueId,
+            ["public"] = plan.PublicNode?.DeepClone() ?? false,
+            ["bindable"] = plan.BindableNode?.DeepClone() ?? service?.BindableNode?.DeepClone(),
+            ["plan_updateable"] = plan.PlanUpdateable?.DeepClone(),
+            ["active"] = plan.ActiveNode?.DeepClone() ?? true,
+            ["maximum_polling_duration"] = plan.MaximumPollingDuration?.DeepClone(),
+            ["maintenance_info"] = plan.MaintenanceInfo?.DeepClone() ?? new JsonObject(),
+            ["service_url"] = $"/v2/services/{plan.ServiceGuid}",
+            ["service_instances_url"] = $"/v2/service_plans/{plan.Guid}/service_instances",
             ["schemas"] = new JsonObject
             {
                 ["service_instance"] = new JsonObject
@@ -170,29 +156,29 @@ public sealed class CfPresenters(CfStore store)
     }
 
     /// <summary>A broker as lists and gets show it; its password never leaves the server.</summary>
-    public JsonObject Broker(JsonObject broker, string brokerUrl) => CfHttp.Resource(broker, $"/v2/service_brokers/{Guid(broker)}", new JsonObject
+    public JsonObject Broker(ServiceBrokerRecord broker, string brokerUrl) => CfHttp.Resource(broker, $"/v2/service_brokers/{broker.Guid}", new JsonObject
     {
-        ["name"] = Text(broker, "name"),
+        ["name"] = broker.Name,
         ["broker_url"] = brokerUrl,
-        ["auth_username"] = Text(broker, "auth_username"),
-        ["space_guid"] = Text(broker, "space_guid"),
+        ["auth_username"] = broker.AuthUsername,
+        ["space_guid"] = broker.SpaceGuid,
     });
 
-    public JsonObject Visibility(JsonObject visibility) => CfHttp.Resource(visibility, $"/v2/service_plan_visibilities/{Guid(visibility)}", new JsonObject
+    public JsonObject Visibility(ServicePlanVisibilityRecord visibility) => CfHttp.Resource(visibility, $"/v2/service_plan_visibilities/{visibility.Guid}", new JsonObject
     {
-        ["service_plan_guid"] = Text(visibility, "service_plan_guid"),
-        ["organization_guid"] = Text(visibility, "organization_guid"),
-        ["service_plan_url"] = $"/v2/service_plans/{Text(visibility, "service_plan_guid")}",
-        ["organization_url"] = $"/v2/organizations/{Text(visibility, "organization_guid")}",
+        ["service_plan_guid"] = visibility.ServicePlanGuid,
+        ["organization_guid"] = visibility.OrganizationGuid,
+        ["service_plan_url"] = $"/v2/service_plans/{visibility.ServicePlanGuid}",
+        ["organization_url"] = $"/v2/organizations/{visibility.OrganizationGuid}",
     });
 
-    public JsonObject Key(JsonObject key, bool showCredentials) => CfHttp.Resource(key, $"/v2/service_keys/{Guid(key)}", new JsonObject
+    public JsonObject Key(ServiceKeyRecord key, bool showCredentials) => CfHttp.Resource(key, $"/v2/service_keys/{key.Guid}", new JsonObject
     {
-        ["name"] = Text(key, "name"),
-        ["service_instance_guid"] = Text(key, "service_instance_guid"),
-        ["credentials"] = showCredentials ? key["credentials"]?.DeepClone() : Redacted(),
-        ["service_instance_url"] = $"/v2/service_instances/{Text(key, "service_instance_guid")}",
-        ["service_key_parameters_url"] = $"/v2/service_keys/{Guid(key)}/parameters",
+        ["name"] = key.Name,
+        ["service_instance_guid"] = key.ServiceInstanceGuid,
+        ["credentials"] = showCredentials ? key.Credentials?.DeepClone() : Redacted(),
+        ["service_instance_url"] = $"/v2/service_instances/{key.ServiceInstanceGuid}",
+        ["service_key_parameters_url"] = $"/v2/service_keys/{key.Guid}/parameters",
     });
 
     /// <summary>The mount fields CC shows of a broker's volume mounts; the device and driver stay private.</summary>
@@ -201,39 +187,39 @@ public sealed class CfPresenters(CfStore store)
             .Select(field => KeyValuePair.Create(field.Key, field.Value?.DeepClone())))).ToArray());
 
     /// <summary>The binding entity (§4 of the reference), with app and instance inlined from depth 1.</summary>
-    public JsonObject Binding(JsonObject binding, int depth, bool showCredentials = true)
+    public JsonObject Binding(ServiceBindingRecord binding, int depth, bool showCredentials = true)
     {
-        var guid = Guid(binding);
-        var appGuid = Text(binding, "app_guid")!;
-        var instance = store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid")!);
-        var operation = binding["last_operation"]?.DeepClone() ?? new JsonObject
+        var guid = binding.Guid;
+        var appGuid = binding.AppGuid!;
+        var instance = store.Get<ServiceInstanceRecord>(binding.ServiceInstanceGuid!);
+        var operation = binding.LastOperation?.DeepClone() ?? new JsonObject
         {
             ["type"] = "create",
             ["state"] = "succeeded",
             ["description"] = "",
-            ["updated_at"] = binding["updated_at"]!.DeepClone(),
-            ["created_at"] = binding["created_at"]!.DeepClone(),
+            ["updated_at"] = binding.UpdatedAt!.DeepClone(),
+            ["created_at"] = binding.CreatedAt!.DeepClone(),
         };
         var entity = new JsonObject
         {
             ["app_guid"] = appGuid,
-            ["service_instance_guid"] = Text(binding, "service_instance_guid"),
-            ["credentials"] = showCredentials ? binding["credentials"]?.DeepClone() : Redacted(),
+            ["service_instance_guid"] = binding.ServiceInstanceGuid,
+            ["credentials"] = showCredentials ? binding.Credentials?.DeepClone() : Redacted(),
             ["binding_options"] = new JsonObject(),
             ["gateway_data"] = null,
             ["gateway_name"] = "",
-            ["syslog_drain_url"] = binding["syslog_drain_url"]?.DeepClone(),
-            ["volume_mounts"] = CensoredVolumeMounts(binding["volume_mounts"]),
-            ["name"] = binding["name"]?.DeepClone(),
+            ["syslog_drain_url"] = binding.SyslogDrainUrl?.DeepClone(),
+            ["volume_mounts"] = CensoredVolumeMounts(binding.VolumeMounts),
+            ["name"] = binding.Name?.DeepClone(),
             ["last_operation"] = operation,
             ["app_url"] = $"/v2/apps/{appGuid}",
         };
-        if (depth >= 1 && store.Get(CfStore.Apps, appGuid) is { } app)
+        if (depth >= 1 && store.Get<AppRecord>(appGuid) is { } app)
         {
             entity["app"] = App(app);
         }
 
-        entity["service_instance_url"] = instance is null ? $"/v2/service_instances/{Text(binding, "service_instance_guid")}" : InstanceUrl(instance);
+        entity["service_instance_url"] = instance is null ? $"/v2/service_instances/{binding.ServiceInstanceGuid}" : InstanceUrl(instance);
         if (depth >= 1 && instance is not null)
         {
             entity["service_instance"] = Instance(instance);

@@ -130,7 +130,7 @@ public sealed record CfQuery(int Page, int PerPage, bool Descending, int Depth, 
     });
 
     /// <summary>The paginated envelope; prev/next URLs carry the query keys sorted, as CC writes them.</summary>
-    public JsonObject Envelope(IReadOnlyList<JsonObject> all, string path, Func<JsonObject, JsonObject> render)
+    public JsonObject Envelope<T>(IReadOnlyList<T> all, string path, Func<T, JsonObject> render)
     {
         var ordered = Descending ? all.Reverse().ToList() : all.ToList();
         var total = ordered.Count;

@@ -19,69 +19,75 @@ public static class CfRoles
     /// </summary>
     public const string OpenToEveryone = "open_to_every_user";
 
-    public static bool Has(JsonObject record, string role, string userId) =>
-        record[role] is JsonArray members && members.Any(m => m?.GetValue<string>() == userId);
+    // The role lists are stored on the org or space record under the role's name, so they are read here by that name.
+    public static bool Has(CfRecord record, string role, string userId) =>
+        record.Json[role] is JsonArray members && members.Any(m => m?.GetValue<string>() == userId);
 
-    public static void Add(JsonObject record, string role, string userId)
+    public static void Add(CfRecord record, string role, string userId)
     {
         if (!Has(record, role, userId))
         {
-            var members = record[role] as JsonArray ?? new JsonArray();
+            var members = record.Json[role] as JsonArray ?? new JsonArray();
             members.Add(userId);
-            record[role] = members;
+            record.Json[role] = members;
         }
     }
 
-    public static void Remove(JsonObject record, string role, string userId)
+    public static void Remove(CfRecord record, string role, string userId)
     {
-        if (record[role] is JsonArray members && members.FirstOrDefault(m => m?.GetValue<string>() == userId) is { } member)
+        if (record.Json[role] is JsonArray members && members.FirstOrDefault(m => m?.GetValue<string>() == userId) is { } member)
         {
             members.Remove(member);
         }
     }
 
-    public static bool IsDeveloper(CfUser user, JsonObject? space) =>
-        user.IsAdmin || (space is not null && (space[OpenToEveryone]?.GetValue<bool>() == true || Has(space, "developers", user.Id)));
+    /// <summary>Marks a record of the start state as open to every user.</summary>
+    public static void OpenToAll(CfRecord record) => record.Json[OpenToEveryone] = true;
+
+    private static bool IsOpenToAll(CfRecord record) => record.Json[OpenToEveryone]?.GetValue<bool>() == true;
+
+    public static bool IsDeveloper(CfUser user, SpaceRecord? space) =>
+        user.IsAdmin || (space is not null && (IsOpenToAll(space) || Has(space, "developers", user.Id)));
 
     /// <summary>Whether the user sees what lives in the space: any space role, or manager of its org.</summary>
-    public static bool Sees(CfUser user, JsonObject? space, JsonObject? org) =>
+    public static bool Sees(CfUser user, SpaceRecord? space, OrganizationRecord? org) =>
         user.ReadsEverything || IsDeveloper(user, space)
         || (space is not null && (Has(space, "managers", user.Id) || Has(space, "auditors", user.Id)))
         || (org is not null && Has(org, "managers", user.Id));
 
     /// <summary>Whether the user is among an org's users (everyone is, of the org made at first start).</summary>
-    public static bool IsMember(JsonObject? org, string userId) =>
-        org is not null && (org[OpenToEveryone]?.GetValue<bool>() == true || Has(org, "users", userId));
+    public static bool IsMember(OrganizationRecord? org, string userId) =>
+        org is not null && (IsOpenToAll(org) || Has(org, "users", userId));
 
     /// <summary>Whether the user sees an org: any role in it.</summary>
-    public static bool SeesOrganization(CfUser user, JsonObject org) =>
-        user.ReadsEverything || org[OpenToEveryone]?.GetValue<bool>() == true || OrganizationRoles.Any(role => Has(org, role, user.Id));
+    public static bool SeesOrganization(CfUser user, OrganizationRecord org) =>
+        user.ReadsEverything || IsOpenToAll(org) || OrganizationRoles.Any(role => Has(org, role, user.Id));
 
     /// <summary>
     /// Apps and service instances are created, changed and deleted by admins, or by developers of their space while
     /// its org is not suspended; anyone else is not authorized.
     /// </summary>
-    public static void CheckMayChange(CfUser user, JsonObject? space, JsonObject? org)
+    public static void CheckMayChange(CfUser user, SpaceRecord? space, OrganizationRecord? org)
     {
         if (user.IsAdmin)
         {
             return;
         }
 
-        if (org?["status"]?.GetValue<string>() is { } status && status != "active" || !IsDeveloper(user, space))
+        if (org?.Status is { } status && status != "active" || !IsDeveloper(user, space))
         {
             throw CfApiException.NotAuthorized();
         }
     }
 
     /// <summary>Credentials are shown to admins, read-only admins and the space's developers; others get a placeholder.</summary>
-    public static bool SeesCredentials(CfUser user, JsonObject? space) =>
+    public static bool SeesCredentials(CfUser user, SpaceRecord? space) =>
         user.IsAdmin || user.Scopes.Contains("cloud_controller.admin_read_only") || IsDeveloper(user, space);
 
     /// <summary>Writes into a suspended org are refused to everyone but admins.</summary>
-    public static void CheckNotSuspended(CfUser user, JsonObject? org)
+    public static void CheckNotSuspended(CfUser user, OrganizationRecord? org)
     {
-        if (!user.IsAdmin && org?["status"]?.GetValue<string>() is { } status && status != "active")
+        if (!user.IsAdmin && org?.Status is { } status && status != "active")
         {
             throw CfApiException.OrgSuspended();
         }

@@ -40,7 +40,7 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
     public static List<JsonObject> Read(Snapshot snapshot, string collection) =>
         snapshot.List(Prefix(collection), Prefix(collection))
             .Select(e => JsonNode.Parse(e.Body)!.AsObject())
-            .OrderBy(r => r["seq"]!.GetValue<long>())
+            .OrderBy(CfRecord.Sequence)
             .ToList();
 
     /// <summary>
@@ -59,11 +59,7 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
     public string Now => KubeTimeConverter.ToText(clock.GetUtcNow());
 
     /// <summary>A <c>last_operation</c> as CC records one on an instance or binding, started and updated now.</summary>
-    public JsonObject Operation(string type, string state, string description = "")
-    {
-        var now = Now;
-        return new JsonObject { ["type"] = type, ["state"] = state, ["description"] = description, ["updated_at"] = now, ["created_at"] = now };
-    }
+    public JsonObject Operation(string type, string state, string description = "") => CfOperationRecord.Operation(type, state, description, Now);
 
     public JsonObject? Get(string collection, string guid)
     {
@@ -73,18 +69,36 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
 
     public List<JsonObject> List(string collection) => Read(store.Current, collection);
 
+    /// <summary>A record of the collection <typeparamref name="T"/> keeps, or null.</summary>
+    public T? Get<T>(string guid) where T : CfRecord, ICfRecord<T> => Get(T.Collection, guid) is { } json ? T.Wrap(json) : null;
+
+    /// <summary>The records of the collection <typeparamref name="T"/> keeps, in creation order.</summary>
+    public List<T> List<T>() where T : CfRecord, ICfRecord<T> => List(T.Collection).Select(T.Wrap).ToList();
+
+    public async Task<T> CreateAsync<T>(T record, Action? check = null, string? guid = null) where T : CfRecord, ICfRecord<T> =>
+        T.Wrap(await CreateAsync(T.Collection, record.Json, check, guid));
+
+    public async Task<T?> UpdateAsync<T>(string guid, Action<T> change) where T : CfRecord, ICfRecord<T> =>
+        await UpdateAsync(T.Collection, guid, json => change(T.Wrap(json))) is { } updated ? T.Wrap(updated) : null;
+
+    public Task DeleteAsync<T>(string guid) where T : CfRecord, ICfRecord<T> => DeleteAsync(T.Collection, guid);
+
+    /// <summary>A write for <see cref="CommitAsync"/>: the record stored under its own guid.</summary>
+    public static (string Collection, string Guid, JsonObject? Record) Write<T>(T record) where T : CfRecord, ICfRecord<T> =>
+        (T.Collection, record.Guid, record.Json);
+
+    /// <summary>A write for <see cref="CommitAsync"/> that deletes a record.</summary>
+    public static (string Collection, string Guid, JsonObject? Record) Removal<T>(string guid) where T : CfRecord, ICfRecord<T> => (T.Collection, guid, null);
+
     /// <summary>Creates a record; <paramref name="check"/> runs under the store's write lock, so uniqueness checks cannot race.</summary>
     public async Task<JsonObject> CreateAsync(string collection, JsonObject record, Action? check = null, string? guid = null)
     {
         guid ??= Guid.NewGuid().ToString();
-        var now = Now;
-        record["guid"] = guid;
-        record["created_at"] = now;
-        record["updated_at"] = now;
+        CfRecord.Stamp(record, guid, Now);
         await store.MutateAsync(Prefix(collection) + guid, (_, revision) =>
         {
             check?.Invoke();
-            record["seq"] = revision;
+            CfRecord.SetSequence(record, revision);
             return new Mutation.Put(System.Text.Encoding.UTF8.GetBytes(record.ToJsonString()));
         }, dryRun: false, CancellationToken.None);
         return record;
@@ -102,7 +116,7 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
 
             var record = JsonNode.Parse(current.Body)!.AsObject();
             change(record);
-            record["updated_at"] = Now;
+            CfRecord.Touch(record, Now);
             result = record;
             return new Mutation.Put(System.Text.Encoding.UTF8.GetBytes(record.ToJsonString()));
         }, dryRun: false, CancellationToken.None);
@@ -123,8 +137,8 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
                 return (key, current is null ? Mutation.None : new Mutation.Delete(current.Body));
             }
 
-            write.Record["updated_at"] = Now;
-            write.Record["seq"] ??= snapshot.Revision + index + 1;
+            CfRecord.Touch(write.Record, Now);
+            CfRecord.SetSequenceIfMissing(write.Record, snapshot.Revision + index + 1);
             return (key, (Mutation)new Mutation.Put(System.Text.Encoding.UTF8.GetBytes(write.Record.ToJsonString())));
         }).ToList(), CancellationToken.None);
 
@@ -135,18 +149,17 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
     /// <summary>The org and space a new installation starts with; false when the store holds them already.</summary>
     public async Task<bool> SeedAsync()
     {
-        if (List(Organizations).Count > 0)
+        if (List<OrganizationRecord>().Count > 0)
         {
             return false;
         }
 
-        var org = await CreateAsync(Organizations, new JsonObject
-        {
-            ["name"] = "default-org", ["billing_enabled"] = false, ["status"] = "active", [CfRoles.OpenToEveryone] = true,
-        }, guid: StableGuid("organizations/default-org"));
-        await CreateAsync(Spaces, new JsonObject { ["name"] = "default-space", ["organization_guid"] = org["guid"]!.GetValue<string>(), ["allow_ssh"] = true,
-            [CfRoles.OpenToEveryone] = true,
-        }, guid: StableGuid("spaces/default-space"));
+        var org = OrganizationRecord.New("default-org");
+        CfRoles.OpenToAll(org);
+        org = await CreateAsync(org, guid: StableGuid("organizations/default-org"));
+        var space = SpaceRecord.New("default-space", org.Guid);
+        CfRoles.OpenToAll(space);
+        await CreateAsync(space, guid: StableGuid("spaces/default-space"));
         return true;
     }
 }

@@ -32,15 +32,14 @@ public sealed class BrokerClient(IHttpClientFactory clients, IOptions<CloudFound
     public const string ApiVersion = "2.15";
 
     /// <summary>The broker's URL as requests use it; the built-in broker's is wherever this server listens now.</summary>
-    public string BrokerUrl(JsonObject broker) =>
-        broker["builtin"]?.GetValue<bool>() == true ? self.Url + BuiltInBroker.Prefix : broker["broker_url"]!.GetValue<string>();
+    public string BrokerUrl(ServiceBrokerRecord broker) => broker.IsBuiltIn ? self.Url + BuiltInBroker.Prefix : broker.BrokerUrl!;
 
-    public async Task<BrokerAnswer> SendAsync(JsonObject broker, HttpMethod method, string pathAndQuery, JsonObject? body, BrokerCaller caller,
+    public async Task<BrokerAnswer> SendAsync(ServiceBrokerRecord broker, HttpMethod method, string pathAndQuery, JsonObject? body, BrokerCaller caller,
         CancellationToken cancellation = default)
     {
         var uri = new Uri(BrokerUrl(broker).TrimEnd('/') + pathAndQuery);
         using var request = new HttpRequestMessage(method, uri);
-        var credentials = $"{broker["auth_username"]?.GetValue<string>()}:{broker["auth_password"]?.GetValue<string>()}";
+        var credentials = $"{broker.AuthUsername}:{broker.AuthPassword}";
         request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
         request.Headers.Add("X-Broker-API-Version", ApiVersion);
         request.Headers.Add("X-Broker-API-Request-Identity", Guid.NewGuid().ToString());

@@ -3,30 +3,30 @@ using System.Text.Json.Nodes;
 namespace BindingServer.CloudFoundry.Brokers;
 
 /// <summary>A managed instance with the plan, service and broker behind it: everything a broker request is addressed by.</summary>
-public sealed record BrokerTarget(JsonObject Broker, JsonObject Service, JsonObject Plan, JsonObject Instance)
+public sealed record BrokerTarget(ServiceBrokerRecord Broker, ServiceRecord Service, ServicePlanRecord Plan, ServiceInstanceRecord Instance)
 {
-    public string InstanceGuid => Instance["guid"]!.GetValue<string>();
-    public string ServiceId => Service["unique_id"]!.GetValue<string>();
-    public string PlanId => Plan["unique_id"]!.GetValue<string>();
+    public string InstanceGuid => Instance.Guid;
+    public string ServiceId => Service.UniqueId!;
+    public string PlanId => Plan.UniqueId!;
 
     /// <summary>The target of a managed instance, or null for a user-provided one (or one whose plan is gone).</summary>
-    public static BrokerTarget? Of(CfStore store, JsonObject instance)
+    public static BrokerTarget? Of(CfStore store, ServiceInstanceRecord instance)
     {
-        if (CfPresenters.IsUserProvided(instance) || store.Get(CfStore.ServicePlans, instance["service_plan_guid"]?.GetValue<string>() ?? "") is not { } plan)
+        if (instance.IsUserProvided || store.Get<ServicePlanRecord>(instance.ServicePlanGuid ?? "") is not { } plan)
         {
             return null;
         }
 
-        var service = store.Get(CfStore.Services, plan["service_guid"]!.GetValue<string>())!;
-        var broker = store.Get(CfStore.ServiceBrokers, service["service_broker_guid"]?.GetValue<string>() ?? "");
+        var service = store.Get<ServiceRecord>(plan.ServiceGuid!)!;
+        var broker = store.Get<ServiceBrokerRecord>(service.ServiceBrokerGuid ?? "");
         return broker is null ? null : new BrokerTarget(broker, service, plan, instance);
     }
 
     /// <summary>The target of the instance a binding or key names, if that instance exists and is managed.</summary>
     public static BrokerTarget? OfInstance(CfStore store, string instanceGuid) =>
-        store.Get(CfStore.ServiceInstances, instanceGuid) is { } instance ? Of(store, instance) : null;
+        store.Get<ServiceInstanceRecord>(instanceGuid) is { } instance ? Of(store, instance) : null;
 
-    public bool Requires(string requirement) => Service["requires"] is JsonArray requires && requires.Any(r => r is JsonValue value && value.TryGetValue<string>(out var text) && text == requirement);
+    public bool Requires(string requirement) => Service.Requires is JsonArray requires && requires.Any(r => r is JsonValue value && value.TryGetValue<string>(out var text) && text == requirement);
 }
 
 /// <summary>How a broker answered a request it accepted: at once (with its body) or asynchronously (with its operation).</summary>
@@ -66,23 +66,23 @@ public sealed class BrokerOperations(BrokerClient client, CfStore store, ILogger
     /// What the broker is told of where an instance lives (OSB's cloudfoundry context profile): a provision also names
     /// the instance and its annotations, an update only the instance, a bind neither.
     /// </summary>
-    private JsonObject Context(JsonObject instance, ContextFor purpose)
+    private JsonObject Context(ServiceInstanceRecord instance, ContextFor purpose)
     {
-        var space = store.Get(CfStore.Spaces, instance["space_guid"]!.GetValue<string>());
-        var org = space is null ? null : store.Get(CfStore.Organizations, space["organization_guid"]!.GetValue<string>());
+        var space = store.Get<SpaceRecord>(instance.SpaceGuid!);
+        var org = space is null ? null : store.Get<OrganizationRecord>(space.OrganizationGuid!);
         var context = new JsonObject
         {
             ["platform"] = "cloudfoundry",
-            ["organization_guid"] = org?["guid"]?.GetValue<string>(),
-            ["space_guid"] = space?["guid"]?.GetValue<string>(),
-            ["organization_name"] = org?["name"]?.GetValue<string>(),
-            ["space_name"] = space?["name"]?.GetValue<string>(),
+            ["organization_guid"] = org?.Guid,
+            ["space_guid"] = space?.Guid,
+            ["organization_name"] = org?.Name,
+            ["space_name"] = space?.Name,
             ["organization_annotations"] = new JsonObject(),
             ["space_annotations"] = new JsonObject(),
         };
         if (purpose != ContextFor.Bind)
         {
-            context["instance_name"] = instance["name"]?.GetValue<string>();
+            context["instance_name"] = instance.Name;
         }
 
         if (purpose == ContextFor.Provision)
@@ -93,7 +93,7 @@ public sealed class BrokerOperations(BrokerClient client, CfStore store, ILogger
         return context;
     }
 
-    public async Task<JsonObject> FetchCatalogAsync(JsonObject broker, BrokerCaller caller)
+    public async Task<JsonObject> FetchCatalogAsync(ServiceBrokerRecord broker, BrokerCaller caller)
     {
         var answer = await client.SendAsync(broker, HttpMethod.Get, "/v2/catalog", null, caller);
         if (answer.Status != 200)
@@ -106,13 +106,13 @@ public sealed class BrokerOperations(BrokerClient client, CfStore store, ILogger
 
     public async Task<BrokerOutcome> ProvisionAsync(BrokerTarget target, JsonObject? parameters, bool acceptsIncomplete, BrokerCaller caller)
     {
-        var space = store.Get(CfStore.Spaces, target.Instance["space_guid"]!.GetValue<string>());
+        var space = store.Get<SpaceRecord>(target.Instance.SpaceGuid!);
         var body = new JsonObject
         {
             ["service_id"] = target.ServiceId,
             ["plan_id"] = target.PlanId,
-            ["organization_guid"] = space?["organization_guid"]?.GetValue<string>(),
-            ["space_guid"] = space?["guid"]?.GetValue<string>(),
+            ["organization_guid"] = space?.OrganizationGuid,
+            ["space_guid"] = space?.Guid,
             ["context"] = Context(target.Instance, ContextFor.Provision),
         };
         if (parameters is { Count: > 0 })
@@ -153,19 +153,19 @@ public sealed class BrokerOperations(BrokerClient client, CfStore store, ILogger
         }
     }
 
-    public async Task<BrokerOutcome> UpdateAsync(BrokerTarget target, JsonObject newPlan, JsonObject? parameters, bool acceptsIncomplete, BrokerCaller caller)
+    public async Task<BrokerOutcome> UpdateAsync(BrokerTarget target, ServicePlanRecord newPlan, JsonObject? parameters, bool acceptsIncomplete, BrokerCaller caller)
     {
-        var space = store.Get(CfStore.Spaces, target.Instance["space_guid"]!.GetValue<string>());
+        var space = store.Get<SpaceRecord>(target.Instance.SpaceGuid!);
         var body = new JsonObject
         {
             ["service_id"] = target.ServiceId,
-            ["plan_id"] = newPlan["unique_id"]!.GetValue<string>(),
+            ["plan_id"] = newPlan.UniqueId!,
             ["previous_values"] = new JsonObject
             {
                 ["plan_id"] = target.PlanId,
                 ["service_id"] = target.ServiceId,
-                ["organization_id"] = space?["organization_guid"]?.GetValue<string>(),
-                ["space_id"] = space?["guid"]?.GetValue<string>(),
+                ["organization_id"] = space?.OrganizationGuid,
+                ["space_id"] = space?.Guid,
             },
             ["context"] = Context(target.Instance, ContextFor.Update),
         };
@@ -191,7 +191,7 @@ public sealed class BrokerOperations(BrokerClient client, CfStore store, ILogger
         var path = $"/v2/service_instances/{target.InstanceGuid}" +
                    Query(("accepts_incomplete", Incomplete(acceptsIncomplete)), ("plan_id", target.PlanId), ("service_id", target.ServiceId));
         var answer = await client.SendAsync(target.Broker, HttpMethod.Delete, path, null, caller);
-        var name = target.Instance["name"]?.GetValue<string>();
+        var name = target.Instance.Name;
         return answer.Status switch
         {
             200 => BrokerOutcome.Done(ObjectBody(answer)),
@@ -210,16 +210,16 @@ public sealed class BrokerOperations(BrokerClient client, CfStore store, ILogger
     /// Binds an app (or, with <paramref name="app"/> null, creates a service key). After an answer CC cannot trust, a
     /// server error, a malformed success it created, or a timeout, the broker is told to unbind before the error is raised.
     /// </summary>
-    public async Task<BrokerOutcome> BindAsync(BrokerTarget target, string bindingGuid, JsonObject? app, JsonObject? parameters, bool acceptsIncomplete,
+    public async Task<BrokerOutcome> BindAsync(BrokerTarget target, string bindingGuid, AppRecord? app, JsonObject? parameters, bool acceptsIncomplete,
         BrokerCaller caller)
     {
         var body = new JsonObject { ["service_id"] = target.ServiceId, ["plan_id"] = target.PlanId };
         if (app is not null)
         {
-            body["app_guid"] = app["guid"]!.GetValue<string>();
+            body["app_guid"] = app.Guid;
             body["bind_resource"] = new JsonObject
             {
-                ["app_guid"] = app["guid"]!.GetValue<string>(), ["space_guid"] = app["space_guid"]!.GetValue<string>(), ["app_annotations"] = new JsonObject(),
+                ["app_guid"] = app.Guid, ["space_guid"] = app.SpaceGuid!, ["app_annotations"] = new JsonObject(),
             };
         }
         else

@@ -30,9 +30,7 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
         }
     }
 
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
-
-    private static bool InProgress(JsonObject record) => record["last_operation"]?["state"]?.GetValue<string>() == "in progress";
+    private static bool InProgress(CfOperationRecord record) => record.LastOperationState == "in progress";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -59,7 +57,7 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
     /// <summary>One round over every operation in progress.</summary>
     public async Task PollOnceAsync()
     {
-        foreach (var instance in store.List(CfStore.ServiceInstances).Where(InProgress))
+        foreach (var instance in store.List<ServiceInstanceRecord>().Where(InProgress))
         {
             if (BrokerTarget.Of(store, instance) is { } target)
             {
@@ -67,9 +65,9 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
             }
         }
 
-        foreach (var binding in store.List(CfStore.ServiceBindings).Where(InProgress))
+        foreach (var binding in store.List<ServiceBindingRecord>().Where(InProgress))
         {
-            if (store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid")!) is { } instance && BrokerTarget.Of(store, instance) is { } target)
+            if (store.Get<ServiceInstanceRecord>(binding.ServiceInstanceGuid!) is { } instance && BrokerTarget.Of(store, instance) is { } target)
             {
                 await PollBindingAsync(target, binding);
             }
@@ -77,11 +75,11 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
     }
 
     /// <summary>Whether an operation has outlived the plan's <c>maximum_polling_duration</c> (seconds) or CC's limit.</summary>
-    private bool Expired(BrokerTarget target, JsonObject record)
+    private bool Expired(BrokerTarget target, CfOperationRecord record)
     {
-        var started = DateTimeOffset.Parse(record["last_operation"]!["created_at"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+        var started = DateTimeOffset.Parse(record.LastOperationCreatedAt, CultureInfo.InvariantCulture);
         var limit = TimeSpan.FromMinutes(options.Value.BrokerMaxPollMinutes);
-        if (target.Plan["maximum_polling_duration"] is JsonValue seconds && seconds.TryGetValue<int>(out var planLimit) && TimeSpan.FromSeconds(planLimit) < limit)
+        if (target.Plan.MaximumPollingDuration is JsonValue seconds && seconds.TryGetValue<int>(out var planLimit) && TimeSpan.FromSeconds(planLimit) < limit)
         {
             limit = TimeSpan.FromSeconds(planLimit);
         }
@@ -92,13 +90,13 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
     private async Task PollInstanceAsync(BrokerTarget target)
     {
         var instance = target.Instance;
-        var type = instance["last_operation"]!["type"]!.GetValue<string>();
+        var type = instance.LastOperationType!;
         BrokerOperationState? state;
         try
         {
             state = Expired(target, instance)
                 ? new BrokerOperationState("failed", "Service Broker failed to provision within the required time.")
-                : await broker.InstanceOperationAsync(target, Text(instance, "broker_operation"));
+                : await broker.InstanceOperationAsync(target, instance.BrokerOperation);
         }
         catch (CfApiException error)
         {
@@ -109,39 +107,39 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
         // A 410 means done only for a delete; for anything else CC keeps polling.
         if (state is null || state.State == "in progress" || (state.Gone && type != "delete"))
         {
-            await SetDescriptionAsync(CfStore.ServiceInstances, target.InstanceGuid, state?.Gone == true ? null : state?.Description);
+            await SetDescriptionAsync<ServiceInstanceRecord>(target.InstanceGuid, state?.Gone == true ? null : state?.Description);
             return;
         }
 
         if (type == "delete" && state.State == "succeeded")
         {
-            await store.DeleteAsync(CfStore.ServiceInstances, target.InstanceGuid);
+            await store.DeleteAsync<ServiceInstanceRecord>(target.InstanceGuid);
             return;
         }
 
-        await store.UpdateAsync(CfStore.ServiceInstances, target.InstanceGuid, record =>
+        await store.UpdateAsync<ServiceInstanceRecord>(target.InstanceGuid, record =>
         {
-            if (type == "update" && state.State == "succeeded" && Text(record, "pending_plan_guid") is { } plan)
+            if (type == "update" && state.State == "succeeded" && record.PendingPlanGuid is { } plan)
             {
-                record["service_plan_guid"] = plan;
+                record.ServicePlanGuid = plan;
             }
 
-            record.Remove("pending_plan_guid");
-            record.Remove("broker_operation");
+            record.RemovePendingPlanGuid();
+            record.RemoveBrokerOperation();
             Finish(record, state.State, state.Description);
         });
     }
 
-    private async Task PollBindingAsync(BrokerTarget target, JsonObject binding)
+    private async Task PollBindingAsync(BrokerTarget target, ServiceBindingRecord binding)
     {
-        var guid = Text(binding, "guid")!;
-        var type = binding["last_operation"]!["type"]!.GetValue<string>();
+        var guid = binding.Guid;
+        var type = binding.LastOperationType!;
         BrokerOperationState? state;
         try
         {
             state = Expired(target, binding)
                 ? new BrokerOperationState("failed", $"Service Broker failed to {type} binding within the required time.")
-                : await broker.BindingOperationAsync(target, guid, Text(binding, "broker_operation"));
+                : await broker.BindingOperationAsync(target, guid, binding.BrokerOperation);
         }
         catch (CfApiException error)
         {
@@ -151,13 +149,13 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
 
         if (state is null || state.State == "in progress" || (state.Gone && type != "delete"))
         {
-            await SetDescriptionAsync(CfStore.ServiceBindings, guid, state?.Gone == true ? null : state?.Description);
+            await SetDescriptionAsync<ServiceBindingRecord>(guid, state?.Gone == true ? null : state?.Description);
             return;
         }
 
         if (type == "delete" && state.State == "succeeded")
         {
-            await store.DeleteAsync(CfStore.ServiceBindings, guid);
+            await store.DeleteAsync<ServiceBindingRecord>(guid);
             return;
         }
 
@@ -175,35 +173,32 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
             }
         }
 
-        await store.UpdateAsync(CfStore.ServiceBindings, guid, record =>
+        await store.UpdateAsync<ServiceBindingRecord>(guid, record =>
         {
             if (fetched is not null)
             {
-                record["credentials"] = fetched["credentials"]?.DeepClone() ?? new JsonObject();
-                record["syslog_drain_url"] = fetched["syslog_drain_url"]?.DeepClone();
-                record["volume_mounts"] = fetched["volume_mounts"]?.DeepClone() ?? new JsonArray();
+                // The broker's binding as OSB's fetch returns it.
+                record.Credentials = fetched["credentials"]?.DeepClone() ?? new JsonObject();
+                record.SyslogDrainUrl = fetched["syslog_drain_url"]?.DeepClone();
+                record.VolumeMounts = fetched["volume_mounts"]?.DeepClone() ?? new JsonArray();
             }
 
-            record.Remove("broker_operation");
+            record.RemoveBrokerOperation();
             Finish(record, outcome.State, outcome.Description);
         });
     }
 
-    private void Finish(JsonObject record, string state, string? description)
-    {
-        record["last_operation"]!["state"] = state;
-        record["last_operation"]!["description"] = description ?? "";
-        record["last_operation"]!["updated_at"] = KubeTimeConverter.ToText(clock.GetUtcNow());
-    }
+    private void Finish(CfOperationRecord record, string state, string? description) =>
+        record.FinishOperation(state, description ?? "", KubeTimeConverter.ToText(clock.GetUtcNow()));
 
     /// <summary>An operation still under way shows the broker's latest description, as CC stores it from each poll.</summary>
-    private async Task SetDescriptionAsync(string collection, string guid, string? description)
+    private async Task SetDescriptionAsync<T>(string guid, string? description) where T : CfOperationRecord, ICfRecord<T>
     {
-        if (description is null || store.Get(collection, guid)?["last_operation"]?["description"]?.GetValue<string>() == description)
+        if (description is null || store.Get<T>(guid)?.LastOperationDescription == description)
         {
             return;
         }
 
-        await store.UpdateAsync(collection, guid, record => record["last_operation"]!["description"] = description);
+        await store.UpdateAsync<T>(guid, record => record.SetOperationDescription(description));
     }
 }

@@ -18,7 +18,8 @@ public sealed class BrokerRegistry(CfStore store, BrokerOperations operations, I
 
     public static readonly string BuiltInGuid = CfStore.StableGuid("service_brokers/bindingserver");
 
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
+    /// <summary>A string field of a broker's catalog entry.</summary>
+    private static string? Text(JsonObject entry, string key) => entry[key]?.GetValue<string>();
 
     public static CfApiException NameTaken() => new(400, "ServiceBrokerNameTaken", 270002, "The service broker name is taken");
 
@@ -26,25 +27,22 @@ public sealed class BrokerRegistry(CfStore store, BrokerOperations operations, I
     public async Task SeedAsync()
     {
         await store.SeedAsync();
-        if (store.Get(CfStore.ServiceBrokers, BuiltInGuid) is not null)
+        if (store.Get<ServiceBrokerRecord>(BuiltInGuid) is not null)
         {
             return;
         }
 
         var now = store.Now;
-        var broker = new JsonObject
-        {
-            ["guid"] = BuiltInGuid, ["created_at"] = now, ["name"] = BuiltInName, ["broker_url"] = BuiltInBroker.Prefix, ["builtin"] = true,
-            ["auth_username"] = options.Value.BuiltInBrokerUsername, ["auth_password"] = options.Value.BuiltInBrokerPassword, ["space_guid"] = null,
-        };
+        var broker = ServiceBrokerRecord.New(BuiltInGuid, now, BuiltInName, BuiltInBroker.Prefix, builtIn: true, options.Value.BuiltInBrokerUsername,
+            options.Value.BuiltInBrokerPassword, spaceGuid: null);
         await store.CommitAsync(() =>
-            CatalogSync.Writes(store, BuiltInGuid, BuiltInBroker.Catalog(), publicPlans: true, stableGuids: true, now).Prepend((CfStore.ServiceBrokers, BuiltInGuid, broker)));
+            CatalogSync.Writes(store, BuiltInGuid, BuiltInBroker.Catalog(), publicPlans: true, stableGuids: true, now).Prepend(CfStore.Write(broker)));
     }
 
     /// <summary>CC's model checks on a broker, in its order: a valid http(s) URL, no credentials in it, a free name.</summary>
-    private void CheckRecord(JsonObject broker)
+    private void CheckRecord(ServiceBrokerRecord broker)
     {
-        var url = Text(broker, "broker_url")!;
+        var url = broker.BrokerUrl!;
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.Host.Length == 0)
         {
             throw new CfApiException(400, "ServiceBrokerUrlInvalid", 270011, $"{url} is not a valid URL");
@@ -58,49 +56,45 @@ public sealed class BrokerRegistry(CfStore store, BrokerOperations operations, I
         CheckNameFree(broker);
     }
 
-    private void CheckNameFree(JsonObject broker)
+    private void CheckNameFree(ServiceBrokerRecord broker)
     {
-        if (store.List(CfStore.ServiceBrokers).Any(b => Text(b, "name") == Text(broker, "name") && Text(b, "guid") != Text(broker, "guid")))
+        if (store.List<ServiceBrokerRecord>().Any(b => b.Name == broker.Name && b.Guid != broker.Guid))
         {
             throw NameTaken();
         }
     }
 
-    public async Task<(JsonObject Broker, List<string> Warnings)> CreateAsync(BrokerFields fields, BrokerCaller caller)
+    public async Task<(ServiceBrokerRecord Broker, List<string> Warnings)> CreateAsync(BrokerFields fields, BrokerCaller caller)
     {
         var now = store.Now;
         var guid = Guid.NewGuid().ToString();
-        var broker = new JsonObject
-        {
-            ["guid"] = guid, ["created_at"] = now, ["name"] = fields.Name, ["broker_url"] = fields.Url, ["auth_username"] = fields.Username,
-            ["auth_password"] = fields.Password, ["space_guid"] = fields.SpaceGuid,
-        };
+        var broker = ServiceBrokerRecord.New(guid, now, fields.Name, fields.Url, builtIn: null, fields.Username, fields.Password, fields.SpaceGuid);
         CheckRecord(broker);
         var catalog = await operations.FetchCatalogAsync(broker, caller);
         CatalogSync.Validate(catalog);
         await store.CommitAsync(() =>
         {
             CheckNameFree(broker);
-            return CatalogSync.Writes(store, guid, catalog, publicPlans: false, stableGuids: false, now).Prepend((CfStore.ServiceBrokers, guid, broker));
+            return CatalogSync.Writes(store, guid, catalog, publicPlans: false, stableGuids: false, now).Prepend(CfStore.Write(broker));
         });
-        return (store.Get(CfStore.ServiceBrokers, guid)!, Warnings(catalog, []));
+        return (store.Get<ServiceBrokerRecord>(guid)!, Warnings(catalog, []));
     }
 
     /// <summary>A new name alone is CC's own business; anything else fetches the catalog again and re-syncs services and plans.</summary>
-    public async Task<(JsonObject Broker, List<string> Warnings)> UpdateAsync(JsonObject broker, BrokerFields fields, BrokerCaller caller)
+    public async Task<(ServiceBrokerRecord Broker, List<string> Warnings)> UpdateAsync(ServiceBrokerRecord broker, BrokerFields fields, BrokerCaller caller)
     {
-        var guid = Text(broker, "guid")!;
+        var guid = broker.Guid;
         var onlyName = fields.Url is null && fields.Username is null && fields.Password is null;
-        broker["name"] = fields.Name ?? Text(broker, "name");
+        broker.Name = fields.Name ?? broker.Name;
         if (!onlyName)
         {
-            broker["builtin"] = broker["builtin"]?.GetValue<bool>() == true && fields.Url is null;
-            broker["broker_url"] = fields.Url ?? Text(broker, "broker_url");
-            broker["auth_username"] = fields.Username ?? Text(broker, "auth_username");
-            broker["auth_password"] = fields.Password ?? Text(broker, "auth_password");
+            broker.IsBuiltIn = broker.IsBuiltIn && fields.Url is null;
+            broker.BrokerUrl = fields.Url ?? broker.BrokerUrl;
+            broker.AuthUsername = fields.Username ?? broker.AuthUsername;
+            broker.AuthPassword = fields.Password ?? broker.AuthPassword;
         }
 
-        if (broker["builtin"]?.GetValue<bool>() == true)
+        if (broker.IsBuiltIn)
         {
             CheckNameFree(broker);
         }
@@ -114,9 +108,9 @@ public sealed class BrokerRegistry(CfStore store, BrokerOperations operations, I
             await store.CommitAsync(() =>
             {
                 CheckNameFree(broker);
-                return [(CfStore.ServiceBrokers, guid, broker)];
+                return [CfStore.Write(broker)];
             });
-            return (store.Get(CfStore.ServiceBrokers, guid)!, []);
+            return (store.Get<ServiceBrokerRecord>(guid)!, []);
         }
 
         var catalog = await operations.FetchCatalogAsync(broker, caller);
@@ -126,29 +120,30 @@ public sealed class BrokerRegistry(CfStore store, BrokerOperations operations, I
         {
             CheckNameFree(broker);
             var writes = CatalogSync.Writes(store, guid, catalog, publicPlans: false, stableGuids: false, store.Now);
-            deactivated.AddRange(writes.Where(w => w.Collection == CfStore.ServicePlans && w.Record?["active"]?.GetValue<bool>() == false)
-                .Select(w => (Text(store.Get(CfStore.Services, Text(w.Record!, "service_guid")!) ?? [], "label") ?? "", Text(w.Record!, "name")!)));
-            return writes.Prepend((CfStore.ServiceBrokers, guid, broker));
+            deactivated.AddRange(writes.Where(w => w.Collection == CfStore.ServicePlans && w.Record is not null).Select(w => ServicePlanRecord.Wrap(w.Record!))
+                .Where(plan => plan.Active == false)
+                .Select(plan => (store.Get<ServiceRecord>(plan.ServiceGuid!)?.Label ?? "", plan.Name!)));
+            return writes.Prepend(CfStore.Write(broker));
         });
-        return (store.Get(CfStore.ServiceBrokers, guid)!, Warnings(catalog, deactivated, Text(broker, "broker_url")));
+        return (store.Get<ServiceBrokerRecord>(guid)!, Warnings(catalog, deactivated, broker.BrokerUrl));
     }
 
     /// <summary>Removes a broker with its services, plans and visibilities, unless instances still use its plans.</summary>
-    public Task DeleteAsync(JsonObject broker) => store.CommitAsync(() =>
+    public Task DeleteAsync(ServiceBrokerRecord broker) => store.CommitAsync(() =>
     {
-        var guid = Text(broker, "guid")!;
-        var services = store.List(CfStore.Services).Where(s => Text(s, "service_broker_guid") == guid).Select(s => Text(s, "guid")!).ToHashSet();
-        var plans = store.List(CfStore.ServicePlans).Where(p => services.Contains(Text(p, "service_guid")!)).Select(p => Text(p, "guid")!).ToHashSet();
-        if (store.List(CfStore.ServiceInstances).Any(i => plans.Contains(Text(i, "service_plan_guid") ?? "")))
+        var guid = broker.Guid;
+        var services = store.List<ServiceRecord>().Where(s => s.ServiceBrokerGuid == guid).Select(s => s.Guid).ToHashSet();
+        var plans = store.List<ServicePlanRecord>().Where(p => services.Contains(p.ServiceGuid!)).Select(p => p.Guid).ToHashSet();
+        if (store.List<ServiceInstanceRecord>().Any(i => plans.Contains(i.ServicePlanGuid ?? "")))
         {
-            throw new CfApiException(400, "ServiceBrokerNotRemovable", 270010, $"Can not remove brokers that have associated service instances: {Text(broker, "name")}");
+            throw new CfApiException(400, "ServiceBrokerNotRemovable", 270010, $"Can not remove brokers that have associated service instances: {broker.Name}");
         }
 
-        return store.List(CfStore.ServicePlanVisibilities).Where(v => plans.Contains(Text(v, "service_plan_guid")!))
-            .Select(v => (CfStore.ServicePlanVisibilities, Text(v, "guid")!, (JsonObject?)null))
-            .Concat(plans.Select(p => (CfStore.ServicePlans, p, (JsonObject?)null)))
-            .Concat(services.Select(s => (CfStore.Services, s, (JsonObject?)null)))
-            .Append((CfStore.ServiceBrokers, guid, null));
+        return store.List<ServicePlanVisibilityRecord>().Where(v => plans.Contains(v.ServicePlanGuid!))
+            .Select(v => CfStore.Removal<ServicePlanVisibilityRecord>(v.Guid))
+            .Concat(plans.Select(CfStore.Removal<ServicePlanRecord>))
+            .Concat(services.Select(CfStore.Removal<ServiceRecord>))
+            .Append(CfStore.Removal<ServiceBrokerRecord>(guid));
     });
 
     /// <summary>The warnings CC gives a registration: volume services it cannot bind, and plans it could only deactivate.</summary>

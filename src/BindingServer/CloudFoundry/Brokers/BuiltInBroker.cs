@@ -169,25 +169,25 @@ public sealed class BuiltInBroker(CfStore store, IOptions<CloudFoundryOptions> o
             return await FailAsync(context, failure);
         }
 
-        var binding = new JsonObject { ["credentials"] = Credentials(instanceId), ["parameters"] = body["parameters"]?.DeepClone() ?? new JsonObject() };
+        var binding = BuiltInBrokerBindingRecord.New(Credentials(instanceId), body["parameters"]?.DeepClone() ?? new JsonObject());
         if (planId == PlanId("fake-nfs", "nfs"))
         {
-            binding["volume_mounts"] = new JsonArray(new JsonObject
+            binding.VolumeMounts = new JsonArray(new JsonObject
             {
                 ["driver"] = "fakedriver", ["container_dir"] = $"/var/vcap/data/{instanceId}", ["mode"] = "rw", ["device_type"] = "shared",
                 ["device"] = new JsonObject { ["volume_id"] = instanceId },
             });
         }
 
-        await store.CreateAsync(CfStore.BuiltInBrokerBindings, binding, guid: bindingId);
+        await store.CreateAsync(binding, guid: bindingId);
         if (IsAsynchronousPlan(planId))
         {
             // Answered asynchronously whatever the client accepts, as a broker that cannot bind at once does.
             return Results.Json(new JsonObject { ["operation"] = Operation("bind") }, statusCode: 202);
         }
 
-        var answer = new JsonObject { ["credentials"] = binding["credentials"]!.DeepClone() };
-        if (binding["volume_mounts"] is { } mounts)
+        var answer = new JsonObject { ["credentials"] = binding.Credentials!.DeepClone() };
+        if (binding.VolumeMounts is { } mounts)
         {
             answer["volume_mounts"] = mounts.DeepClone();
         }
@@ -233,8 +233,8 @@ public sealed class BuiltInBroker(CfStore store, IOptions<CloudFoundryOptions> o
 
     private async Task<IResult> UnbindAsync(HttpRequest request, string bindingId)
     {
-        var known = store.Get(CfStore.BuiltInBrokerBindings, bindingId) is not null;
-        await store.DeleteAsync(CfStore.BuiltInBrokerBindings, bindingId);
+        var known = store.Get<BuiltInBrokerBindingRecord>(bindingId) is not null;
+        await store.DeleteAsync<BuiltInBrokerBindingRecord>(bindingId);
         if (IsAsynchronousPlan(request.Query["plan_id"]))
         {
             return Results.Json(new JsonObject { ["operation"] = Operation("unbind") }, statusCode: 202);
@@ -243,12 +243,12 @@ public sealed class BuiltInBroker(CfStore store, IOptions<CloudFoundryOptions> o
         return Results.Json(new JsonObject(), statusCode: known ? 200 : 410);
     }
 
-    private IResult FetchBinding(string bindingId) => store.Get(CfStore.BuiltInBrokerBindings, bindingId) is { } binding
+    private IResult FetchBinding(string bindingId) => store.Get<BuiltInBrokerBindingRecord>(bindingId) is { } binding
         ? Results.Json(new JsonObject
         {
-            ["credentials"] = binding["credentials"]?.DeepClone(),
-            ["parameters"] = binding["parameters"]?.DeepClone(),
-            ["volume_mounts"] = binding["volume_mounts"]?.DeepClone() ?? new JsonArray(),
+            ["credentials"] = binding.Credentials?.DeepClone(),
+            ["parameters"] = binding.Parameters?.DeepClone(),
+            ["volume_mounts"] = binding.VolumeMounts?.DeepClone() ?? new JsonArray(),
         })
         : Results.Json(new JsonObject(), statusCode: 404);
 }

@@ -152,94 +152,70 @@ public static class CatalogSync
         bool stableGuids, string now)
     {
         var writes = new List<(string, string, JsonObject?)>();
-        var existingServices = store.List(CfStore.Services).Where(s => Text(s["service_broker_guid"]) == brokerGuid).ToList();
-        var existingPlans = store.List(CfStore.ServicePlans);
-        var instances = store.List(CfStore.ServiceInstances);
+        var existingServices = store.List<ServiceRecord>().Select(s => CfRecord.Lenient(s)!).Where(s => s.ServiceBrokerGuid == brokerGuid).ToList();
+        var existingPlans = store.List<ServicePlanRecord>().Select(p => CfRecord.Lenient(p)!).ToList();
+        var instances = store.List<ServiceInstanceRecord>().Select(i => CfRecord.Lenient(i)!).ToList();
         var keptServices = new HashSet<string>(StringComparer.Ordinal);
         var keptPlans = new HashSet<string>(StringComparer.Ordinal);
         foreach (var offered in catalog["services"]!.AsArray().Select(s => s!.AsObject()))
         {
-            var service = existingServices.FirstOrDefault(s => Text(s["unique_id"]) == Text(offered["id"]));
-            var serviceGuid = Text(service?["guid"]) ?? (stableGuids ? CfStore.StableGuid($"services/{Text(offered["name"])}") : System.Guid.NewGuid().ToString());
-            var record = service ?? New(serviceGuid, now);
-            record["label"] = Text(offered["name"]);
-            record["provider"] = null;
-            record["url"] = null;
-            record["description"] = Text(offered["description"]);
-            record["long_description"] = null;
-            record["version"] = null;
-            record["info_url"] = null;
-            record["active"] = true;
-            record["bindable"] = offered["bindable"]?.GetValue<bool>() ?? false;
-            record["unique_id"] = Text(offered["id"]);
-            record["extra"] = offered["metadata"] is JsonObject metadata ? metadata.ToJsonString() : null;
-            record["tags"] = offered["tags"]?.DeepClone() ?? new JsonArray();
-            record["requires"] = offered["requires"]?.DeepClone() ?? new JsonArray();
-            record["documentation_url"] = null;
-            record["service_broker_guid"] = brokerGuid;
-            record["plan_updateable"] = offered["plan_updateable"]?.GetValue<bool>() ?? false;
-            record["bindings_retrievable"] = offered["bindings_retrievable"]?.GetValue<bool>() ?? false;
-            record["instances_retrievable"] = offered["instances_retrievable"]?.GetValue<bool>() ?? false;
-            record["allow_context_updates"] = offered["allow_context_updates"]?.GetValue<bool>() ?? false;
-            writes.Add((CfStore.Services, serviceGuid, record));
+            var service = existingServices.FirstOrDefault(s => s.UniqueId == Text(offered["id"]));
+            var serviceGuid = service?.GuidText ?? (stableGuids ? CfStore.StableGuid($"services/{Text(offered["name"])}") : System.Guid.NewGuid().ToString());
+            var record = service ?? ServiceRecord.Wrap(CfRecord.Started(serviceGuid, now));
+            record.Offer(Text(offered["name"]), Text(offered["description"]), offered["bindable"]?.GetValue<bool>() ?? false, Text(offered["id"]),
+                offered["metadata"] is JsonObject metadata ? metadata.ToJsonString() : null, offered["tags"]?.DeepClone() ?? new JsonArray(),
+                offered["requires"]?.DeepClone() ?? new JsonArray(), brokerGuid, offered["plan_updateable"]?.GetValue<bool>() ?? false,
+                offered["bindings_retrievable"]?.GetValue<bool>() ?? false, offered["instances_retrievable"]?.GetValue<bool>() ?? false,
+                offered["allow_context_updates"]?.GetValue<bool>() ?? false);
+            writes.Add((CfStore.Services, serviceGuid, record.Json));
             keptServices.Add(serviceGuid);
 
             foreach (var offeredPlan in offered["plans"]!.AsArray().Select(p => p!.AsObject()))
             {
-                var plan = existingPlans.FirstOrDefault(p => Text(p["service_guid"]) == serviceGuid && Text(p["unique_id"]) == Text(offeredPlan["id"]));
-                var planGuid = Text(plan?["guid"]) ??
+                var plan = existingPlans.FirstOrDefault(p => p.ServiceGuid == serviceGuid && p.UniqueId == Text(offeredPlan["id"]));
+                var planGuid = plan?.GuidText ??
                                (stableGuids ? CfStore.StableGuid($"service_plans/{serviceGuid}/{Text(offeredPlan["name"])}") : System.Guid.NewGuid().ToString());
-                var planRecord = plan ?? New(planGuid, now);
-                planRecord["name"] = Text(offeredPlan["name"]);
-                planRecord["free"] = offeredPlan["free"]?.GetValue<bool>() ?? true;
-                planRecord["description"] = Text(offeredPlan["description"]);
-                planRecord["service_guid"] = serviceGuid;
-                planRecord["extra"] = offeredPlan["metadata"] is JsonObject planMetadata ? planMetadata.ToJsonString() : null;
-                planRecord["unique_id"] = Text(offeredPlan["id"]);
-                planRecord["public"] = plan?["public"]?.GetValue<bool>() ?? publicPlans;
-                planRecord["bindable"] = offeredPlan["bindable"]?.DeepClone();
-                planRecord["plan_updateable"] = offeredPlan["plan_updateable"]?.DeepClone();
-                planRecord["active"] = true;
-                planRecord["maintenance_info"] = offeredPlan["maintenance_info"]?.DeepClone() ?? new JsonObject();
-                planRecord["maximum_polling_duration"] = offeredPlan["maximum_polling_duration"]?.DeepClone();
-                writes.Add((CfStore.ServicePlans, planGuid, planRecord));
+                var planRecord = plan ?? ServicePlanRecord.Wrap(CfRecord.Started(planGuid, now));
+                planRecord.Offer(Text(offeredPlan["name"]), offeredPlan["free"]?.GetValue<bool>() ?? true, Text(offeredPlan["description"]), serviceGuid,
+                    offeredPlan["metadata"] is JsonObject planMetadata ? planMetadata.ToJsonString() : null, Text(offeredPlan["id"]), plan?.Public ?? publicPlans,
+                    offeredPlan["bindable"]?.DeepClone(), offeredPlan["plan_updateable"]?.DeepClone(), offeredPlan["maintenance_info"]?.DeepClone() ?? new JsonObject(),
+                    offeredPlan["maximum_polling_duration"]?.DeepClone());
+                writes.Add((CfStore.ServicePlans, planGuid, planRecord.Json));
                 keptPlans.Add(planGuid);
             }
         }
 
         // What the catalog dropped: plans in use are kept inactive (their instances still need them), the rest removed.
-        foreach (var plan in existingPlans.Where(p => existingServices.Any(s => Text(s["guid"]) == Text(p["service_guid"])) && !keptPlans.Contains(Text(p["guid"])!)))
+        foreach (var plan in existingPlans.Where(p => existingServices.Any(s => s.GuidText == p.ServiceGuid) && !keptPlans.Contains(p.GuidText!)))
         {
-            var planGuid = Text(plan["guid"])!;
-            if (instances.Any(i => Text(i["service_plan_guid"]) == planGuid))
+            var planGuid = plan.GuidText!;
+            if (instances.Any(i => i.ServicePlanGuid == planGuid))
             {
-                plan["active"] = false;
-                keptServices.Add(Text(plan["service_guid"])!);
-                writes.Add((CfStore.ServicePlans, planGuid, plan));
+                plan.Deactivate();
+                keptServices.Add(plan.ServiceGuid!);
+                writes.Add((CfStore.ServicePlans, planGuid, plan.Json));
             }
             else
             {
                 writes.Add((CfStore.ServicePlans, planGuid, null));
-                writes.AddRange(store.List(CfStore.ServicePlanVisibilities).Where(v => Text(v["service_plan_guid"]) == planGuid)
-                    .Select(v => (CfStore.ServicePlanVisibilities, Text(v["guid"])!, (JsonObject?)null)));
+                writes.AddRange(store.List<ServicePlanVisibilityRecord>().Select(v => CfRecord.Lenient(v)!).Where(v => v.ServicePlanGuid == planGuid)
+                    .Select(v => (CfStore.ServicePlanVisibilities, v.GuidText!, (JsonObject?)null)));
             }
         }
 
-        foreach (var service in existingServices.Where(s => !writes.Any(w => w.Item1 == CfStore.Services && w.Item2 == Text(s["guid"]))))
+        foreach (var service in existingServices.Where(s => !writes.Any(w => w.Item1 == CfStore.Services && w.Item2 == s.GuidText)))
         {
-            if (keptServices.Contains(Text(service["guid"])!))
+            if (keptServices.Contains(service.GuidText!))
             {
-                service["active"] = false;
-                writes.Add((CfStore.Services, Text(service["guid"])!, service));
+                service.Deactivate();
+                writes.Add((CfStore.Services, service.GuidText!, service.Json));
             }
             else
             {
-                writes.Add((CfStore.Services, Text(service["guid"])!, null));
+                writes.Add((CfStore.Services, service.GuidText!, null));
             }
         }
 
         return writes;
     }
-
-    private static JsonObject New(string guid, string now) => new() { ["guid"] = guid, ["created_at"] = now };
 }

@@ -9,16 +9,14 @@ namespace BindingServer.CloudFoundry.Brokers;
 /// </summary>
 public sealed class PlanVisibility(CfStore store)
 {
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
+    private static bool IsActive(ServicePlanRecord plan) => plan.Active != false;
 
-    private static bool IsActive(JsonObject plan) => plan["active"]?.GetValue<bool>() != false;
+    private static bool IsPublic(ServicePlanRecord plan) => plan.Public == true;
 
-    private static bool IsPublic(JsonObject plan) => plan["public"]?.GetValue<bool>() == true;
+    private bool VisibleToOrg(ServicePlanRecord plan, string orgGuid) =>
+        store.List<ServicePlanVisibilityRecord>().Any(v => v.ServicePlanGuid == plan.Guid && v.OrganizationGuid == orgGuid);
 
-    private bool VisibleToOrg(JsonObject plan, string orgGuid) =>
-        store.List(CfStore.ServicePlanVisibilities).Any(v => Text(v, "service_plan_guid") == Text(plan, "guid") && Text(v, "organization_guid") == orgGuid);
-
-    public bool Sees(CfUser user, JsonObject plan)
+    public bool Sees(CfUser user, ServicePlanRecord plan)
     {
         if (user.ReadsEverything)
         {
@@ -30,16 +28,16 @@ public sealed class PlanVisibility(CfStore store)
             return false;
         }
 
-        return IsPublic(plan) || store.List(CfStore.ServicePlanVisibilities).Any(v =>
-            Text(v, "service_plan_guid") == Text(plan, "guid") && store.Get(CfStore.Organizations, Text(v, "organization_guid")!) is { } org &&
+        return IsPublic(plan) || store.List<ServicePlanVisibilityRecord>().Any(v =>
+            v.ServicePlanGuid == plan.Guid && store.Get<OrganizationRecord>(v.OrganizationGuid!) is { } org &&
             CfRoles.IsMember(org, user.Id));
     }
 
-    public bool SeesService(CfUser user, JsonObject service) =>
-        user.ReadsEverything || store.List(CfStore.ServicePlans).Any(p => Text(p, "service_guid") == Text(service, "guid") && Sees(user, p));
+    public bool SeesService(CfUser user, ServiceRecord service) =>
+        user.ReadsEverything || store.List<ServicePlanRecord>().Any(p => p.ServiceGuid == service.Guid && Sees(user, p));
 
     /// <summary>A plan can be provisioned in an org when it is active and public or visible to that org; admins are held to this too.</summary>
-    public void CheckAvailableIn(JsonObject plan, string orgGuid)
+    public void CheckAvailableIn(ServicePlanRecord plan, string orgGuid)
     {
         if (!IsActive(plan) || !(IsPublic(plan) || VisibleToOrg(plan, orgGuid)))
         {

@@ -9,8 +9,6 @@ namespace BindingServer.CloudFoundry.Brokers;
 /// </summary>
 public sealed class ServiceLifecycle(CfStore store, CfAccess access, CfPresenters present, Unbinder unbinder, BrokerOperations broker, BrokerPoller poller)
 {
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
-
     /// <summary>Instance names are at most 255 characters and unique in their space.</summary>
     public void CheckInstanceName(string spaceGuid, string name)
     {
@@ -19,7 +17,7 @@ public sealed class ServiceLifecycle(CfStore store, CfAccess access, CfPresenter
             throw new CfApiException(400, "ServiceInstanceNameTooLong", 60009, "You have requested an invalid service instance name. Names are limited to 255 characters.");
         }
 
-        if (store.List(CfStore.ServiceInstances).Any(i => Text(i, "space_guid") == spaceGuid && Text(i, "name") == name))
+        if (store.List<ServiceInstanceRecord>().Any(i => i.SpaceGuid == spaceGuid && i.Name == name))
         {
             throw CfApiException.ServiceInstanceNameTaken(name);
         }
@@ -27,7 +25,7 @@ public sealed class ServiceLifecycle(CfStore store, CfAccess access, CfPresenter
 
     public async Task DeleteAppAsync(HttpContext context, CfUser user, string guid)
     {
-        var bindings = store.List(CfStore.ServiceBindings).Where(b => Text(b, "app_guid") == guid).ToList();
+        var bindings = store.List<ServiceBindingRecord>().Where(b => b.AppGuid == guid).ToList();
         if (bindings.Count > 0 && context.Request.Query["recursive"] != "true")
         {
             throw CfApiException.AssociationNotEmpty("service_bindings", "processes");
@@ -38,7 +36,7 @@ public sealed class ServiceLifecycle(CfStore store, CfAccess access, CfPresenter
             await unbinder.UnbindAsync(binding, acceptsIncomplete: false, BrokerCaller.Of(context, user));
         }
 
-        await store.DeleteAsync(CfStore.Apps, guid);
+        await store.DeleteAsync<AppRecord>(guid);
         await CfHttp.WriteAsync(context, 204, null);
     }
 
@@ -46,22 +44,22 @@ public sealed class ServiceLifecycle(CfStore store, CfAccess access, CfPresenter
     public async Task DeleteInstanceAsync(HttpContext context, string guid, bool userProvided)
     {
         var user = access.Writer(context);
-        var instance = store.Get(CfStore.ServiceInstances, guid);
-        if (instance is null || CfPresenters.IsUserProvided(instance) != userProvided)
+        var instance = store.Get<ServiceInstanceRecord>(guid);
+        if (instance is null || instance.IsUserProvided != userProvided)
         {
             throw userProvided ? CfApiException.UserProvidedServiceInstanceNotFound(guid) : CfApiException.ServiceInstanceNotFound(guid);
         }
 
-        var (space, org) = access.SpacePlace(Text(instance, "space_guid")!);
+        var (space, org) = access.SpacePlace(instance.SpaceGuid!);
         CfRoles.CheckMayChange(user, space, org);
         var acceptsIncomplete = CfAccess.AcceptsIncomplete(context.Request);
-        if (instance["last_operation"]?["state"]?.GetValue<string>() is "in progress")
+        if (instance.LastOperationState is "in progress")
         {
-            throw CfApiException.InstanceOperationInProgress(Text(instance, "name")!);
+            throw CfApiException.InstanceOperationInProgress(instance.Name!);
         }
 
-        var bindings = store.List(CfStore.ServiceBindings).Where(b => Text(b, "service_instance_guid") == guid).ToList();
-        var keys = store.List(CfStore.ServiceKeys).Where(k => Text(k, "service_instance_guid") == guid).ToList();
+        var bindings = store.List<ServiceBindingRecord>().Where(b => b.ServiceInstanceGuid == guid).ToList();
+        var keys = store.List<ServiceKeyRecord>().Where(k => k.ServiceInstanceGuid == guid).ToList();
         if ((bindings.Count > 0 || keys.Count > 0) && context.Request.Query["recursive"] != "true")
         {
             // CC names every association the instance kind has, not only those in the way.
@@ -100,10 +98,10 @@ public sealed class ServiceLifecycle(CfStore store, CfAccess access, CfPresenter
                     throw CfApiException.AsyncNotAllowed();
                 }
 
-                var marked = await store.UpdateAsync(CfStore.ServiceInstances, guid, record =>
+                var marked = await store.UpdateAsync<ServiceInstanceRecord>(guid, record =>
                 {
-                    record["last_operation"] = store.Operation("delete", "in progress");
-                    record["broker_operation"] = outcome.Operation;
+                    record.LastOperation = store.Operation("delete", "in progress");
+                    record.BrokerOperation = outcome.Operation;
                 });
                 poller.Wake();
                 await CfHttp.WriteAsync(context, 202, present.Instance(marked!), CfPresenters.InstanceUrl(marked!));
@@ -111,31 +109,31 @@ public sealed class ServiceLifecycle(CfStore store, CfAccess access, CfPresenter
             }
         }
 
-        await store.DeleteAsync(CfStore.ServiceInstances, guid);
+        await store.DeleteAsync<ServiceInstanceRecord>(guid);
         await CfHttp.WriteAsync(context, 204, null);
     }
 
     /// <summary>An instance whose broker refused an update or delete keeps that operation, failed, as CC's locks leave it.</summary>
     public Task FailAsync(string instanceGuid, string type, string description) =>
-        store.UpdateAsync(CfStore.ServiceInstances, instanceGuid, record => record["last_operation"] = store.Operation(type, "failed", description));
+        store.UpdateAsync<ServiceInstanceRecord>(instanceGuid, record => record.LastOperation = store.Operation(type, "failed", description));
 
     /// <summary>A service key is a binding without an app: the broker unbinds it, then the record goes.</summary>
-    public async Task DeleteKeyAsync(JsonObject key, BrokerCaller caller)
+    public async Task DeleteKeyAsync(ServiceKeyRecord key, BrokerCaller caller)
     {
-        var guid = Text(key, "guid")!;
-        var instance = store.Get(CfStore.ServiceInstances, Text(key, "service_instance_guid")!);
+        var guid = key.Guid;
+        var instance = store.Get<ServiceInstanceRecord>(key.ServiceInstanceGuid!);
         if (instance is not null && BrokerTarget.Of(store, instance) is { } target)
         {
             try
             {
-                await broker.UnbindAsync(target, guid, acceptsIncomplete: false, caller, () => CfApiException.InstanceOperationInProgress(Text(instance, "name")!));
+                await broker.UnbindAsync(target, guid, acceptsIncomplete: false, caller, () => CfApiException.InstanceOperationInProgress(instance.Name!));
             }
             catch (CfApiException error)
             {
-                throw error.WithDescriptionPrefix($"An unbind operation for the service key {Text(key, "name")} of service instance {Text(instance, "name")} failed: ");
+                throw error.WithDescriptionPrefix($"An unbind operation for the service key {key.Name} of service instance {instance.Name} failed: ");
             }
         }
 
-        await store.DeleteAsync(CfStore.ServiceKeys, guid);
+        await store.DeleteAsync<ServiceKeyRecord>(guid);
     }
 }

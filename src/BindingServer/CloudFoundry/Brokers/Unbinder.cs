@@ -20,18 +20,16 @@ public enum UnbindResult
 /// </summary>
 public sealed class Unbinder(CfStore store, BrokerOperations broker, BrokerPoller poller)
 {
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
-
     /// <summary>Why an unbind cannot run now, in CC's order: the instance busy, then a delete of the binding already under way.</summary>
-    public CfApiException? Refusal(JsonObject binding)
+    public CfApiException? Refusal(ServiceBindingRecord binding)
     {
-        var instance = store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid")!);
-        if (instance?["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
+        var instance = store.Get<ServiceInstanceRecord>(binding.ServiceInstanceGuid!);
+        if (instance?.LastOperationState is "initial" or "in progress")
         {
-            return CfApiException.InstanceOperationInProgress(Text(instance, "name")!);
+            return CfApiException.InstanceOperationInProgress(instance.Name!);
         }
 
-        if (binding["last_operation"]?["state"]?.GetValue<string>() == "in progress" && binding["last_operation"]?["type"]?.GetValue<string>() != "create")
+        if (binding.LastOperationState == "in progress" && binding.LastOperationType != "create")
         {
             return InProgress(binding, instance);
         }
@@ -39,25 +37,25 @@ public sealed class Unbinder(CfStore store, BrokerOperations broker, BrokerPolle
         return null;
     }
 
-    private CfApiException InProgress(JsonObject binding, JsonObject? instance)
+    private CfApiException InProgress(ServiceBindingRecord binding, ServiceInstanceRecord? instance)
     {
-        var app = store.Get(CfStore.Apps, Text(binding, "app_guid")!);
-        return CfApiException.BindingOperationInProgress(app is null ? "" : Text(app, "name")!, instance is null ? "" : Text(instance, "name")!);
+        var app = store.Get<AppRecord>(binding.AppGuid!);
+        return CfApiException.BindingOperationInProgress(app is null ? "" : app.Name!, instance is null ? "" : instance.Name!);
     }
 
-    public async Task<(UnbindResult Result, JsonObject? Marked)> UnbindAsync(JsonObject binding, bool acceptsIncomplete, BrokerCaller caller)
+    public async Task<(UnbindResult Result, ServiceBindingRecord? Marked)> UnbindAsync(ServiceBindingRecord binding, bool acceptsIncomplete, BrokerCaller caller)
     {
         if (Refusal(binding) is { } refusal)
         {
             throw refusal;
         }
 
-        var guid = Text(binding, "guid")!;
-        var instance = store.Get(CfStore.ServiceInstances, Text(binding, "service_instance_guid")!);
+        var guid = binding.Guid;
+        var instance = store.Get<ServiceInstanceRecord>(binding.ServiceInstanceGuid!);
         var target = instance is null ? null : BrokerTarget.Of(store, instance);
         if (target is null)
         {
-            await store.DeleteAsync(CfStore.ServiceBindings, guid);
+            await store.DeleteAsync<ServiceBindingRecord>(guid);
             return (UnbindResult.Deleted, null);
         }
 
@@ -68,23 +66,23 @@ public sealed class Unbinder(CfStore store, BrokerOperations broker, BrokerPolle
         }
         catch (CfApiException error) when (error.ErrorCode != "CF-AsyncServiceBindingOperationInProgress")
         {
-            var app = store.Get(CfStore.Apps, Text(binding, "app_guid")!);
+            var app = store.Get<AppRecord>(binding.AppGuid!);
             throw error.WithDescriptionPrefix(
-                $"An unbind operation for the service binding between app {(app is null ? "" : Text(app, "name"))} and service instance {Text(instance!, "name")} failed: ");
+                $"An unbind operation for the service binding between app {(app is null ? "" : app.Name)} and service instance {instance!.Name} failed: ");
         }
 
         if (outcome.Asynchronous && acceptsIncomplete)
         {
-            var marked = await store.UpdateAsync(CfStore.ServiceBindings, guid, record =>
+            var marked = await store.UpdateAsync<ServiceBindingRecord>(guid, record =>
             {
-                record["last_operation"] = store.Operation("delete", "in progress");
-                record["broker_operation"] = outcome.Operation;
+                record.LastOperation = store.Operation("delete", "in progress");
+                record.BrokerOperation = outcome.Operation;
             });
             poller.Wake();
             return (UnbindResult.InProgress, marked);
         }
 
-        await store.DeleteAsync(CfStore.ServiceBindings, guid);
+        await store.DeleteAsync<ServiceBindingRecord>(guid);
         return (outcome.Asynchronous ? UnbindResult.DeletedDespiteAsynchronousAnswer : UnbindResult.Deleted, null);
     }
 }

@@ -11,19 +11,20 @@ namespace BindingServer.CloudFoundry;
 public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present, CfAccess access, ServiceLifecycle lifecycle, BrokerOperations broker,
     BrokerPoller poller, PlanVisibility visibility)
 {
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
+    /// <summary>A request body's string field.</summary>
+    private static string? Text(JsonObject body, string key) => body[key]?.GetValue<string>();
 
     public static void Map(RouteGroupBuilder v2)
     {
         v2.MapGet("/service_instances", (HttpContext c, CfAccess a, CfPresenters p) =>
-                a.ListAsync(c, CfStore.ServiceInstances, ["name", "space_guid", "service_plan_guid"], (u, r) => p.Instance(r, a.SeesCredentials(u, r)),
-                    (_, r) => !CfPresenters.IsUserProvided(r)))
+                a.ListAsync<ServiceInstanceRecord>(c, ["name", "space_guid", "service_plan_guid"], (u, r) => p.Instance(r, a.SeesCredentials(u, r)),
+                    (_, r) => !r.IsUserProvided))
             .WithMetadata(CloudFoundryApiDocs.List("managed service instances"));
         v2.MapPost("/service_instances", (HttpContext c, ManagedInstanceEndpoints e) => e.CreateAsync(c))
             .WithMetadata(CloudFoundryApiDocs.Create("a managed service instance",
                 JsonNode.Parse("""{"name":"my-db","space_guid":"<space guid>","service_plan_guid":"<plan guid>"}""")!));
         v2.MapGet("/service_instances/{guid}", (HttpContext c, CfAccess a, CfPresenters p, string guid) =>
-                a.GetAsync(c, CfStore.ServiceInstances, guid, CfApiException.ServiceInstanceNotFound, (u, r) => p.Instance(r, a.SeesCredentials(u, r))))
+                a.GetAsync<ServiceInstanceRecord>(c, guid, CfApiException.ServiceInstanceNotFound, (u, r) => p.Instance(r, a.SeesCredentials(u, r))))
             .WithMetadata(CloudFoundryApiDocs.Get("a service instance (either kind)"));
         v2.MapPut("/service_instances/{guid}", (HttpContext c, ManagedInstanceEndpoints e, string guid) => e.UpdateAsync(c, guid))
             .WithMetadata(CloudFoundryApiDocs.UpdateManaged);
@@ -39,8 +40,8 @@ public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present
             ("parameters", "Hash", false), ("tags", "Array", false));
         var acceptsIncomplete = CfAccess.AcceptsIncomplete(context.Request);
         var spaceGuid = Text(body, "space_guid")!;
-        var plan = store.Get(CfStore.ServicePlans, Text(body, "service_plan_guid")!) ?? throw CfApiException.ServiceInstanceInvalid("not a valid service plan");
-        if (!access.Exists(CfStore.Spaces, spaceGuid))
+        var plan = store.Get<ServicePlanRecord>(Text(body, "service_plan_guid")!) ?? throw CfApiException.ServiceInstanceInvalid("not a valid service plan");
+        if (!access.Exists<SpaceRecord>(spaceGuid))
         {
             throw CfApiException.ServiceInstanceInvalid("not a valid space");
         }
@@ -54,20 +55,11 @@ public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present
 
         var name = Text(body, "name")!;
         lifecycle.CheckInstanceName(spaceGuid, name);
-        visibility.CheckAvailableIn(plan, Text(org!, "guid")!);
-        var record = new JsonObject
-        {
-            ["type"] = "managed_service_instance",
-            ["name"] = name,
-            ["space_guid"] = spaceGuid,
-            ["service_plan_guid"] = Text(plan, "guid"),
-            ["credentials"] = new JsonObject(),
-            ["dashboard_url"] = null,
-            ["tags"] = body["tags"]?.DeepClone() ?? new JsonArray(),
-            ["last_operation"] = store.Operation("create", "in progress"),
-        };
+        visibility.CheckAvailableIn(plan, org!.Guid);
+        var record = ServiceInstanceRecord.NewManaged(name, spaceGuid, plan.Guid, body["tags"]?.DeepClone() ?? new JsonArray(),
+            store.Operation("create", "in progress"));
         var guid = Guid.NewGuid().ToString();
-        record["guid"] = guid;
+        record.Guid = guid;
         var target = BrokerTarget.Of(store, record) ?? throw CfApiException.ServiceInstanceInvalid("not a valid service plan");
         var caller = BrokerCaller.Of(context, user);
         var outcome = await broker.ProvisionAsync(target, body["parameters"] as JsonObject, acceptsIncomplete, caller);
@@ -77,17 +69,17 @@ public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present
             throw CfApiException.AsyncNotAllowed();
         }
 
-        record["dashboard_url"] = outcome.Body["dashboard_url"]?.DeepClone();
+        record.DashboardUrl = outcome.Body["dashboard_url"]?.DeepClone();
         if (outcome.Asynchronous)
         {
-            record["broker_operation"] = outcome.Operation;
+            record.BrokerOperation = outcome.Operation;
         }
         else
         {
-            record["last_operation"]!["state"] = "succeeded";
+            record.SetOperationState("succeeded");
         }
 
-        var instance = await store.CreateAsync(CfStore.ServiceInstances, record, () => lifecycle.CheckInstanceName(spaceGuid, name), guid);
+        var instance = await store.CreateAsync(record, () => lifecycle.CheckInstanceName(spaceGuid, name), guid);
         if (outcome.Asynchronous)
         {
             poller.Wake();
@@ -107,13 +99,13 @@ public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present
         CfHttp.CheckFields(body, ("name", "String", false), ("space_guid", "String", false), ("service_plan_guid", "String", false),
             ("parameters", "Hash", false), ("tags", "Array", false));
         var acceptsIncomplete = CfAccess.AcceptsIncomplete(context.Request);
-        var instance = store.Get(CfStore.ServiceInstances, guid) ?? throw CfApiException.ServiceInstanceNotFound(guid);
-        if (CfPresenters.IsUserProvided(instance))
+        var instance = store.Get<ServiceInstanceRecord>(guid) ?? throw CfApiException.ServiceInstanceNotFound(guid);
+        if (instance.IsUserProvided)
         {
             throw new CfApiException(400, "UserProvidedServiceInstanceHandlerNeeded", 340002, "Please use the User Provided Services API to manage this resource.");
         }
 
-        var spaceGuid = Text(instance, "space_guid")!;
+        var spaceGuid = instance.SpaceGuid!;
         var (space, org) = access.SpacePlace(spaceGuid);
         CfRoles.CheckMayChange(user, space, org);
         if (Text(body, "space_guid") is { } newSpace && newSpace != spaceGuid)
@@ -123,24 +115,24 @@ public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present
 
         var target = BrokerTarget.Of(store, instance) ?? throw CfApiException.ServiceInstanceNotFound(guid);
         var newPlan = target.Plan;
-        if (Text(body, "service_plan_guid") is { } planGuid && planGuid != Text(target.Plan, "guid"))
+        if (Text(body, "service_plan_guid") is { } planGuid && planGuid != target.Plan.Guid)
         {
-            if (target.Service["plan_updateable"]?.GetValue<bool>() != true)
+            if (target.Service.PlanUpdateable?.GetValue<bool>() != true)
             {
                 throw new CfApiException(400, "ServicePlanNotUpdateable", 110004, "The service does not support changing plans.");
             }
 
-            newPlan = store.Get(CfStore.ServicePlans, planGuid) is { } found && Text(found, "service_guid") == Text(target.Service, "guid")
+            newPlan = store.Get<ServicePlanRecord>(planGuid) is { } found && found.ServiceGuid == target.Service.Guid
                 ? found
                 : throw CfApiException.InvalidRelation("Plan");
         }
 
-        if (instance["last_operation"]?["state"]?.GetValue<string>() == "in progress")
+        if (instance.LastOperationState == "in progress")
         {
-            throw CfApiException.InstanceOperationInProgress(Text(instance, "name")!);
+            throw CfApiException.InstanceOperationInProgress(instance.Name!);
         }
 
-        if (Text(body, "name") is { } name && name != Text(instance, "name"))
+        if (Text(body, "name") is { } name && name != instance.Name)
         {
             lifecycle.CheckInstanceName(spaceGuid, name);
         }
@@ -148,7 +140,7 @@ public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present
         var parameters = body["parameters"] as JsonObject;
         var asynchronous = false;
         string? operation = null;
-        if (newPlan != target.Plan || parameters is not null)
+        if (!ReferenceEquals(newPlan, target.Plan) || parameters is not null)
         {
             BrokerOutcome outcome;
             try
@@ -170,19 +162,19 @@ public sealed class ManagedInstanceEndpoints(CfStore store, CfPresenters present
             operation = outcome.Operation;
         }
 
-        var updated = await store.UpdateAsync(CfStore.ServiceInstances, guid, record =>
+        var updated = await store.UpdateAsync<ServiceInstanceRecord>(guid, record =>
         {
-            record["name"] = Text(body, "name") ?? Text(record, "name");
-            record["tags"] = body["tags"]?.DeepClone() ?? record["tags"]?.DeepClone();
-            record["last_operation"] = store.Operation("update", asynchronous ? "in progress" : "succeeded");
+            record.Name = Text(body, "name") ?? record.Name;
+            record.Tags = body["tags"]?.DeepClone() ?? record.Tags?.DeepClone();
+            record.LastOperation = store.Operation("update", asynchronous ? "in progress" : "succeeded");
             if (asynchronous)
             {
-                record["pending_plan_guid"] = Text(newPlan, "guid");
-                record["broker_operation"] = operation;
+                record.PendingPlanGuid = newPlan.Guid;
+                record.BrokerOperation = operation;
             }
             else
             {
-                record["service_plan_guid"] = Text(newPlan, "guid");
+                record.ServicePlanGuid = newPlan.Guid;
             }
         }) ?? throw CfApiException.ServiceInstanceNotFound(guid);
         if (asynchronous)

@@ -8,29 +8,30 @@ namespace BindingServer.CloudFoundry;
 /// </summary>
 public sealed class OrganizationEndpoints(CfStore store, CfPresenters present, CfAccess access)
 {
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
+    /// <summary>A request body's string field.</summary>
+    private static string? Text(JsonObject body, string key) => body[key]?.GetValue<string>();
 
     public static void Map(RouteGroupBuilder v2)
     {
         v2.MapGet("/info", (Delegate)((HttpContext c) => CfHttp.WriteAsync(c, 200, Info())))
             .WithMetadata(CloudFoundryApiDocs.Info);
 
-        v2.MapGet("/organizations", (HttpContext c, CfAccess a, CfPresenters p) => a.ListAsync(c, CfStore.Organizations, ["name"], (_, r) => p.Organization(r)))
+        v2.MapGet("/organizations", (HttpContext c, CfAccess a, CfPresenters p) => a.ListAsync<OrganizationRecord>(c, ["name"], (_, r) => p.Organization(r)))
             .WithMetadata(CloudFoundryApiDocs.List("organizations"));
         v2.MapPost("/organizations", (HttpContext c, OrganizationEndpoints e) => e.CreateOrganizationAsync(c))
             .WithMetadata(CloudFoundryApiDocs.Create("an organization", JsonNode.Parse("""{"name":"my-org"}""")!));
         v2.MapGet("/organizations/{guid}", (HttpContext c, CfAccess a, CfPresenters p, string guid) =>
-            a.GetAsync(c, CfStore.Organizations, guid, CfApiException.OrganizationNotFound, (_, r) => p.Organization(r)))
+            a.GetAsync<OrganizationRecord>(c, guid, CfApiException.OrganizationNotFound, (_, r) => p.Organization(r)))
             .WithMetadata(CloudFoundryApiDocs.Get("an organization"));
         v2.MapPut("/organizations/{guid}", (HttpContext c, OrganizationEndpoints e, string guid) => e.UpdateOrganizationAsync(c, guid))
             .WithMetadata(CloudFoundryApiDocs.UpdateOrganization);
         MapRoles(v2, CfStore.Organizations, "an organization");
 
-        v2.MapGet("/spaces", (HttpContext c, CfAccess a, CfPresenters p) => a.ListAsync(c, CfStore.Spaces, ["name", "organization_guid"], (_, r) => p.Space(r)))
+        v2.MapGet("/spaces", (HttpContext c, CfAccess a, CfPresenters p) => a.ListAsync<SpaceRecord>(c, ["name", "organization_guid"], (_, r) => p.Space(r)))
             .WithMetadata(CloudFoundryApiDocs.List("spaces"));
         v2.MapPost("/spaces", (HttpContext c, OrganizationEndpoints e) => e.CreateSpaceAsync(c))
             .WithMetadata(CloudFoundryApiDocs.Create("a space", JsonNode.Parse("""{"name":"my-space","organization_guid":"<org guid>"}""")!));
-        v2.MapGet("/spaces/{guid}", (HttpContext c, CfAccess a, CfPresenters p, string guid) => a.GetAsync(c, CfStore.Spaces, guid, CfApiException.SpaceNotFound, (_, r) => p.Space(r)))
+        v2.MapGet("/spaces/{guid}", (HttpContext c, CfAccess a, CfPresenters p, string guid) => a.GetAsync<SpaceRecord>(c, guid, CfApiException.SpaceNotFound, (_, r) => p.Space(r)))
             .WithMetadata(CloudFoundryApiDocs.Get("a space"));
         MapRoles(v2, CfStore.Spaces, "a space");
     }
@@ -76,8 +77,8 @@ public sealed class OrganizationEndpoints(CfStore store, CfPresenters present, C
             throw CfApiException.NotAuthorized();
         }
 
-        var org = await store.CreateAsync(CfStore.Organizations, new JsonObject { ["name"] = Text(body, "name"), ["billing_enabled"] = false, ["status"] = "active" });
-        await CfHttp.WriteAsync(context, 201, present.Organization(org), $"/v2/organizations/{Text(org, "guid")}");
+        var org = await store.CreateAsync(OrganizationRecord.New(Text(body, "name")));
+        await CfHttp.WriteAsync(context, 201, present.Organization(org), $"/v2/organizations/{org.Guid}");
     }
 
     /// <summary>PUT /v2/organizations/:guid: admins rename or suspend; an org's managers may only rename an active org.</summary>
@@ -86,9 +87,9 @@ public sealed class OrganizationEndpoints(CfStore store, CfPresenters present, C
         var user = access.Anyone(context);
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("name", "String", false), ("status", "String", false));
-        var org = store.Get(CfStore.Organizations, guid) ?? throw CfApiException.OrganizationNotFound(guid);
+        var org = store.Get<OrganizationRecord>(guid) ?? throw CfApiException.OrganizationNotFound(guid);
         var status = Text(body, "status");
-        var mayChange = user.IsAdmin || (CfRoles.Has(org, "managers", user.Id) && Text(org, "status") == "active" && (status is null || status == Text(org, "status")));
+        var mayChange = user.IsAdmin || (CfRoles.Has(org, "managers", user.Id) && org.Status == "active" && (status is null || status == org.Status));
         if (!mayChange)
         {
             throw CfApiException.NotAuthorized();
@@ -99,10 +100,10 @@ public sealed class OrganizationEndpoints(CfStore store, CfPresenters present, C
             throw new CfApiException(400, "OrganizationInvalid", 30001, "The organization info is invalid: status must be active or suspended");
         }
 
-        var updated = await store.UpdateAsync(CfStore.Organizations, guid, record =>
+        var updated = await store.UpdateAsync<OrganizationRecord>(guid, record =>
         {
-            record["name"] = Text(body, "name") ?? Text(record, "name");
-            record["status"] = status ?? Text(record, "status");
+            record.Name = Text(body, "name") ?? record.Name;
+            record.Status = status ?? record.Status;
         }) ?? throw CfApiException.OrganizationNotFound(guid);
         await CfHttp.WriteAsync(context, 201, present.Organization(updated));
     }
@@ -121,8 +122,9 @@ public sealed class OrganizationEndpoints(CfStore store, CfPresenters present, C
 
         var user = access.Anyone(context);
         CfApiException Missing() => isSpace ? CfApiException.SpaceNotFound(guid) : CfApiException.OrganizationNotFound(guid);
-        var record = store.Get(collection, guid) ?? throw Missing();
-        var org = isSpace ? store.Get(CfStore.Organizations, Text(record, "organization_guid")!) : record;
+        CfRecord? found = isSpace ? store.Get<SpaceRecord>(guid) : store.Get<OrganizationRecord>(guid);
+        var record = found ?? throw Missing();
+        var org = record is SpaceRecord space ? store.Get<OrganizationRecord>(space.OrganizationGuid!) : (OrganizationRecord)record;
         var manages = user.IsAdmin || (org is not null && CfRoles.Has(org, "managers", user.Id)) || (isSpace && CfRoles.Has(record, "managers", user.Id));
         if (!manages)
         {
@@ -138,7 +140,7 @@ public sealed class OrganizationEndpoints(CfStore store, CfPresenters present, C
             throw CfApiException.InvalidRelation(userId);
         }
 
-        var updated = await store.UpdateAsync(collection, guid, r =>
+        void Change(CfRecord r)
         {
             if (grant)
             {
@@ -148,10 +150,19 @@ public sealed class OrganizationEndpoints(CfStore store, CfPresenters present, C
             {
                 CfRoles.Remove(r, role, userId);
             }
-        }) ?? throw Missing();
+        }
+
+        var updated = isSpace
+            ? await store.UpdateAsync<SpaceRecord>(guid, Change) is { } updatedSpace ? present.Space(updatedSpace) : null
+            : await store.UpdateAsync<OrganizationRecord>(guid, Change) is { } updatedOrg ? present.Organization(updatedOrg) : null;
+        if (updated is null)
+        {
+            throw Missing();
+        }
+
         if (grant)
         {
-            await CfHttp.WriteAsync(context, 201, isSpace ? present.Space(updated) : present.Organization(updated));
+            await CfHttp.WriteAsync(context, 201, updated);
         }
         else
         {
@@ -166,13 +177,13 @@ public sealed class OrganizationEndpoints(CfStore store, CfPresenters present, C
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("name", "String", true), ("organization_guid", "String", true));
         var orgGuid = Text(body, "organization_guid")!;
-        var org = store.Get(CfStore.Organizations, orgGuid) ?? throw CfApiException.InvalidRelation($"Could not find Organization with guid: {orgGuid}");
+        var org = store.Get<OrganizationRecord>(orgGuid) ?? throw CfApiException.InvalidRelation($"Could not find Organization with guid: {orgGuid}");
         if (!user.IsAdmin && !CfRoles.Has(org, "managers", user.Id))
         {
             throw CfApiException.NotAuthorized();
         }
 
-        var space = await store.CreateAsync(CfStore.Spaces, new JsonObject { ["name"] = Text(body, "name"), ["organization_guid"] = orgGuid, ["allow_ssh"] = true });
-        await CfHttp.WriteAsync(context, 201, present.Space(space), $"/v2/spaces/{Text(space, "guid")}");
+        var space = await store.CreateAsync(SpaceRecord.New(Text(body, "name"), orgGuid));
+        await CfHttp.WriteAsync(context, 201, present.Space(space), $"/v2/spaces/{space.Guid}");
     }
 }

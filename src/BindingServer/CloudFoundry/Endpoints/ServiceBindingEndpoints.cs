@@ -13,7 +13,8 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
 {
     private static readonly string[] BindingFilters = ["app_guid", "service_instance_guid", "name"];
 
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
+    /// <summary>A request body's string field.</summary>
+    private static string? Text(JsonObject body, string key) => body[key]?.GetValue<string>();
 
     public static void Map(RouteGroupBuilder v2)
     {
@@ -31,19 +32,19 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
         v2.MapDelete("/apps/{app}/service_bindings/{guid}", (HttpContext c, ServiceBindingEndpoints e, string app, string guid) => e.DeleteBindingOfAppAsync(c, app, guid))
             .WithMetadata(CloudFoundryApiDocs.DeleteBindingOfApp);
         v2.MapGet("/apps/{guid}/service_bindings", (HttpContext c, ServiceBindingEndpoints e, string guid) =>
-                e.ListBindingsOfAsync(c, CfStore.Apps, "app_guid", guid, CfApiException.AppNotFound))
+                e.ListBindingsOfAsync<AppRecord>(c, b => b.AppGuid, guid, CfApiException.AppNotFound))
             .WithMetadata(CloudFoundryApiDocs.List("an app's service bindings"));
         v2.MapGet("/user_provided_service_instances/{guid}/service_bindings", (HttpContext c, ServiceBindingEndpoints e, string guid) =>
-                e.ListBindingsOfAsync(c, CfStore.ServiceInstances, "service_instance_guid", guid, CfApiException.UserProvidedServiceInstanceNotFound))
+                e.ListBindingsOfAsync<ServiceInstanceRecord>(c, b => b.ServiceInstanceGuid, guid, CfApiException.UserProvidedServiceInstanceNotFound))
             .WithMetadata(CloudFoundryApiDocs.List("an instance's service bindings"));
         v2.MapGet("/service_instances/{guid}/service_bindings", (HttpContext c, ServiceBindingEndpoints e, string guid) =>
-                e.ListBindingsOfAsync(c, CfStore.ServiceInstances, "service_instance_guid", guid, CfApiException.ServiceInstanceNotFound))
+                e.ListBindingsOfAsync<ServiceInstanceRecord>(c, b => b.ServiceInstanceGuid, guid, CfApiException.ServiceInstanceNotFound))
             .WithMetadata(CloudFoundryApiDocs.List("an instance's service bindings"));
 
         v2.MapGet("/jobs/{guid}", (HttpContext c, CfAccess a, CfStore s, string guid) =>
             {
                 a.Reader(c);
-                return CfHttp.WriteAsync(c, 200, CfJobs.Present(s.Get(CfStore.Jobs, guid)));
+                return CfHttp.WriteAsync(c, 200, CfJobs.Present(s.Get<JobRecord>(guid)));
             })
             .WithMetadata(CloudFoundryApiDocs.GetJob);
     }
@@ -56,27 +57,28 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
     }
 
     /// <summary>The bindings of an app or instance, which must exist (404) and be visible to the user (403).</summary>
-    private Task ListBindingsOfAsync(HttpContext context, string collection, string key, string guid, Func<string, CfApiException> notFound)
+    private Task ListBindingsOfAsync<T>(HttpContext context, Func<ServiceBindingRecord, string?> parentGuid, string guid, Func<string, CfApiException> notFound)
+        where T : CfRecord, ICfRecord<T>
     {
         var user = access.Reader(context);
-        var parent = store.Get(collection, guid) ?? throw notFound(guid);
-        if (!access.Visible(user, collection, parent))
+        var parent = store.Get<T>(guid) ?? throw notFound(guid);
+        if (!access.Visible(user, parent))
         {
             throw CfApiException.NotAuthorized();
         }
 
         var query = CfQuery.Parse(context.Request, BindingFilters);
-        return WriteBindingsAsync(context, user, query, b => Text(b, key) == guid);
+        return WriteBindingsAsync(context, user, query, b => parentGuid(b) == guid);
     }
 
     /// <summary>Lists hold only the bindings whose app the user can see; nothing says others exist.</summary>
-    private Task WriteBindingsAsync(HttpContext context, CfUser user, CfQuery query, Func<JsonObject, bool> include)
+    private Task WriteBindingsAsync(HttpContext context, CfUser user, CfQuery query, Func<ServiceBindingRecord, bool> include)
     {
         // Many bindings share an app: look each app's place up once per request.
-        var places = new Dictionary<string, (JsonObject? Space, JsonObject? Org)>(StringComparer.Ordinal);
-        (JsonObject? Space, JsonObject? Org) PlaceOf(JsonObject binding)
+        var places = new Dictionary<string, (SpaceRecord? Space, OrganizationRecord? Org)>(StringComparer.Ordinal);
+        (SpaceRecord? Space, OrganizationRecord? Org) PlaceOf(ServiceBindingRecord binding)
         {
-            var appGuid = Text(binding, "app_guid")!;
+            var appGuid = binding.AppGuid!;
             if (!places.TryGetValue(appGuid, out var place))
             {
                 place = access.AppPlace(appGuid);
@@ -86,17 +88,17 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
             return place;
         }
 
-        var items = store.List(CfStore.ServiceBindings).Where(include).Where(b => query.Matches(k => Text(b, k)))
+        var items = store.List<ServiceBindingRecord>().Where(include).Where(b => query.Matches(b.FilterValue))
             .Where(b => PlaceOf(b) is var (space, org) && CfRoles.Sees(user, space, org)).ToList();
         return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path,
             b => present.Binding(b, query.Depth, CfRoles.SeesCredentials(user, PlaceOf(b).Space))));
     }
 
     /// <summary>An existing binding the user cannot see is refused with 403, not hidden behind a 404, as CC does.</summary>
-    private JsonObject VisibleBinding(CfUser user, string guid)
+    private ServiceBindingRecord VisibleBinding(CfUser user, string guid)
     {
-        var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
-        var (space, org) = access.AppPlace(Text(binding, "app_guid")!);
+        var binding = store.Get<ServiceBindingRecord>(guid) ?? throw CfApiException.BindingNotFound(guid);
+        var (space, org) = access.AppPlace(binding.AppGuid!);
         return CfRoles.Sees(user, space, org) ? binding : throw CfApiException.NotAuthorized();
     }
 
@@ -117,7 +119,7 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
         var user = access.Reader(context);
         var binding = VisibleBinding(user, guid);
         var depth = CfQuery.Parse(context.Request, BindingFilters, refuseOrderBy: false).Depth;
-        return CfHttp.WriteAsync(context, 200, present.Binding(binding, depth, CfRoles.SeesCredentials(user, access.AppPlace(Text(binding, "app_guid")!).Space)));
+        return CfHttp.WriteAsync(context, 200, present.Binding(binding, depth, CfRoles.SeesCredentials(user, access.AppPlace(binding.AppGuid!).Space)));
     }
 
     /// <summary>POST /v2/service_bindings in CC's order: auth, body, accepts_incomplete, app, instance, bindability, space, locks, duplicates, names, broker.</summary>
@@ -129,10 +131,10 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
         var acceptsIncomplete = CfAccess.AcceptsIncomplete(context.Request);
         var appGuid = Text(body, "app_guid")!;
         var instanceGuid = Text(body, "service_instance_guid")!;
-        var app = store.Get(CfStore.Apps, appGuid) ?? throw CfApiException.AppNotFound(appGuid);
-        var instance = store.Get(CfStore.ServiceInstances, instanceGuid) ?? throw CfApiException.ServiceInstanceNotFound(instanceGuid);
+        var app = store.Get<AppRecord>(appGuid) ?? throw CfApiException.AppNotFound(appGuid);
+        var instance = store.Get<ServiceInstanceRecord>(instanceGuid) ?? throw CfApiException.ServiceInstanceNotFound(instanceGuid);
         CheckMayBind(user, appGuid);
-        var userProvided = CfPresenters.IsUserProvided(instance);
+        var userProvided = instance.IsUserProvided;
         var target = BrokerTarget.Of(store, instance);
         if (!userProvided && target is null)
         {
@@ -140,21 +142,21 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
         }
 
         CheckBindable(target);
-        if (Text(instance, "space_guid") != Text(app, "space_guid"))
+        if (instance.SpaceGuid != app.SpaceGuid)
         {
             throw CfApiException.BindingTaken("VCAP::CloudController::ServiceBindingCreate::SpaceMismatch");
         }
 
-        if (instance["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
+        if (instance.LastOperationState is "initial" or "in progress")
         {
-            throw CfApiException.InstanceOperationInProgress(Text(instance, "name")!);
+            throw CfApiException.InstanceOperationInProgress(instance.Name!);
         }
 
         var name = Text(body, "name");
         var parameters = body["parameters"] as JsonObject;
         void CheckUnique()
         {
-            if (store.List(CfStore.ServiceBindings).Any(b => Text(b, "app_guid") == appGuid && Text(b, "service_instance_guid") == instanceGuid))
+            if (store.List<ServiceBindingRecord>().Any(b => b.AppGuid == appGuid && b.ServiceInstanceGuid == instanceGuid))
             {
                 throw CfApiException.BindingTaken("The app is already bound to the service.");
             }
@@ -163,20 +165,13 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
         }
 
         CheckUnique();
-        var record = new JsonObject
-        {
-            ["app_guid"] = appGuid,
-            ["service_instance_guid"] = instanceGuid,
-            ["name"] = name,
-            ["parameters"] = parameters?.DeepClone(),
-            ["volume_mounts"] = new JsonArray(),
-        };
+        var record = ServiceBindingRecord.New(appGuid, instanceGuid, name, parameters?.DeepClone());
         var guid = Guid.NewGuid().ToString();
         var asynchronous = false;
         if (target is null)
         {
-            record["credentials"] = instance["credentials"]?.DeepClone() ?? new JsonObject();
-            record["syslog_drain_url"] = Text(instance, "syslog_drain_url") ?? "";
+            record.Credentials = instance.Credentials?.DeepClone() ?? new JsonObject();
+            record.SyslogDrainUrl = instance.SyslogDrainUrlText ?? "";
             if (parameters is { Count: > 0 })
             {
                 CfHttp.AddWarning(context.Response, "Configuration parameters are ignored for bindings to user-provided service instances.");
@@ -190,20 +185,21 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
             if (asynchronous)
             {
                 await CheckAsynchronousAllowedAsync(target, guid, acceptsIncomplete, caller);
-                record["credentials"] = null;
-                record["syslog_drain_url"] = null;
-                record["last_operation"] = store.Operation("create", "in progress");
-                record["broker_operation"] = outcome.Operation;
+                record.Credentials = null;
+                record.SyslogDrainUrl = null;
+                record.LastOperation = store.Operation("create", "in progress");
+                record.BrokerOperation = outcome.Operation;
             }
             else
             {
-                record["credentials"] = outcome.Body["credentials"]?.DeepClone() ?? new JsonObject();
-                record["syslog_drain_url"] = outcome.Body["syslog_drain_url"]?.DeepClone();
-                record["volume_mounts"] = outcome.Body["volume_mounts"]?.DeepClone() ?? new JsonArray();
+                // The broker's bind answer, as OSB words it.
+                record.Credentials = outcome.Body["credentials"]?.DeepClone() ?? new JsonObject();
+                record.SyslogDrainUrl = outcome.Body["syslog_drain_url"]?.DeepClone();
+                record.VolumeMounts = outcome.Body["volume_mounts"]?.DeepClone() ?? new JsonArray();
             }
         }
 
-        var binding = await store.CreateAsync(CfStore.ServiceBindings, record, CheckUnique, guid);
+        var binding = await store.CreateAsync(record, CheckUnique, guid);
         if (asynchronous)
         {
             poller.Wake();
@@ -220,7 +216,7 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
             return;
         }
 
-        if (!(target.Plan["bindable"]?.GetValue<bool?>() ?? target.Service["bindable"]?.GetValue<bool>() ?? false))
+        if (!(target.Plan.Bindable ?? target.Service.Bindable ?? false))
         {
             throw CfApiException.Unbindable();
         }
@@ -253,7 +249,7 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
     /// <summary>A 202 is kept only for a retrievable binding the client accepts incomplete; otherwise CC unbinds what the broker began, then refuses.</summary>
     private async Task CheckAsynchronousAllowedAsync(BrokerTarget target, string guid, bool acceptsIncomplete, BrokerCaller caller)
     {
-        if (target.Service["bindings_retrievable"]?.GetValue<bool>() != true)
+        if (target.Service.BindingsRetrievable?.GetValue<bool>() != true)
         {
             await broker.MitigateOrphanAsync(target, guid, caller);
             throw CfApiException.BindingInvalid("Could not create asynchronous binding when bindings_retrievable is false.");
@@ -269,8 +265,8 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
     private Task DeleteBindingAsync(HttpContext context, string guid)
     {
         var user = access.Anyone(context);
-        var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
-        CheckMayBind(user, Text(binding, "app_guid")!);
+        var binding = store.Get<ServiceBindingRecord>(guid) ?? throw CfApiException.BindingNotFound(guid);
+        CheckMayBind(user, binding.AppGuid!);
         var acceptsIncomplete = CfAccess.AcceptsIncomplete(context.Request);
         if (context.Request.Query["async"] == "true" && !acceptsIncomplete)
         {
@@ -294,24 +290,24 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
     private Task DeleteBindingOfAppAsync(HttpContext context, string appGuid, string guid)
     {
         var user = access.Anyone(context);
-        if (!access.Exists(CfStore.Apps, appGuid))
+        if (!access.Exists<AppRecord>(appGuid))
         {
             throw CfApiException.AppNotFound(appGuid);
         }
 
         CheckMayBind(user, appGuid);
-        var binding = store.Get(CfStore.ServiceBindings, guid) ?? throw CfApiException.BindingNotFound(guid);
+        var binding = store.Get<ServiceBindingRecord>(guid) ?? throw CfApiException.BindingNotFound(guid);
         CfHttp.AddWarning(context.Response, "Endpoint deprecated");
         return UnbindAsync(context, user, binding, acceptsIncomplete: false);
     }
 
-    private async Task UnbindAsync(HttpContext context, CfUser user, JsonObject binding, bool acceptsIncomplete)
+    private async Task UnbindAsync(HttpContext context, CfUser user, ServiceBindingRecord binding, bool acceptsIncomplete)
     {
         var (result, marked) = await unbinder.UnbindAsync(binding, acceptsIncomplete, BrokerCaller.Of(context, user));
         switch (result)
         {
             case UnbindResult.InProgress:
-                await CfHttp.WriteAsync(context, 202, present.Binding(marked!, 0), $"/v2/service_bindings/{Text(binding, "guid")}");
+                await CfHttp.WriteAsync(context, 202, present.Binding(marked!, 0), $"/v2/service_bindings/{binding.Guid}");
                 return;
             case UnbindResult.DeletedDespiteAsynchronousAnswer:
                 CfHttp.AddWarning(context.Response,
@@ -327,16 +323,16 @@ public sealed class ServiceBindingEndpoints(CfStore store, CfPresenters present,
     {
         var user = access.Reader(context);
         var binding = VisibleBinding(user, guid);
-        var target = BrokerTarget.OfInstance(store, Text(binding, "service_instance_guid")!);
-        if (target?.Service["bindings_retrievable"]?.GetValue<bool>() != true)
+        var target = BrokerTarget.OfInstance(store, binding.ServiceInstanceGuid!);
+        if (target?.Service.BindingsRetrievable?.GetValue<bool>() != true)
         {
             throw CfApiException.ParametersNotSupported();
         }
 
-        if (binding["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
+        if (binding.LastOperationState is "initial" or "in progress")
         {
-            var app = store.Get(CfStore.Apps, Text(binding, "app_guid")!);
-            throw CfApiException.BindingOperationInProgress(app is null ? "" : Text(app, "name")!, Text(target.Instance, "name")!);
+            var app = store.Get<AppRecord>(binding.AppGuid!);
+            throw CfApiException.BindingOperationInProgress(app is null ? "" : app.Name!, target.Instance.Name!);
         }
 
         await CfHttp.WriteAsync(context, 200, await broker.FetchParametersAsync(target, guid, BrokerCaller.Of(context, user)));

@@ -11,7 +11,8 @@ namespace BindingServer.CloudFoundry;
 /// </summary>
 public sealed class ServiceBrokerEndpoints(CfStore store, CfPresenters present, CfAccess access, BrokerRegistry registry, BrokerClient client)
 {
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
+    /// <summary>A request body's string field.</summary>
+    private static string? Text(JsonObject body, string key) => body[key]?.GetValue<string>();
 
     private static CfApiException NotFound(string guid) => new(404, "ServiceBrokerNotFound", 270004, $"The service broker was not found: {guid}");
 
@@ -29,10 +30,10 @@ public sealed class ServiceBrokerEndpoints(CfStore store, CfPresenters present, 
             .WithMetadata(CloudFoundryApiDocs.Delete("a service broker"));
     }
 
-    private JsonObject Present(JsonObject broker) => present.Broker(broker, client.BrokerUrl(broker));
+    private JsonObject Present(ServiceBrokerRecord broker) => present.Broker(broker, client.BrokerUrl(broker));
 
     /// <summary>What POST and PUT answer: CC's broker presenter puts <c>url</c> after the times.</summary>
-    private JsonObject PresentWritten(JsonObject broker)
+    private JsonObject PresentWritten(ServiceBrokerRecord broker)
     {
         var resource = Present(broker);
         var metadata = resource["metadata"]!.AsObject();
@@ -43,25 +44,25 @@ public sealed class ServiceBrokerEndpoints(CfStore store, CfPresenters present, 
     }
 
     /// <summary>Admins and global readers see every broker; a space developer, the brokers of that space.</summary>
-    private bool Sees(CfUser user, JsonObject broker) =>
-        user.ReadsEverything || (Text(broker, "space_guid") is { } space && CfRoles.IsDeveloper(user, store.Get(CfStore.Spaces, space)));
+    private bool Sees(CfUser user, ServiceBrokerRecord broker) =>
+        user.ReadsEverything || (broker.SpaceGuid is { } space && CfRoles.IsDeveloper(user, store.Get<SpaceRecord>(space)));
 
     /// <summary>Changing a broker takes an admin, or a developer of the space a space-scoped broker belongs to.</summary>
     private bool MayChange(CfUser user, string? spaceGuid) =>
-        user.IsAdmin || (spaceGuid is not null && CfRoles.IsDeveloper(user, store.Get(CfStore.Spaces, spaceGuid)));
+        user.IsAdmin || (spaceGuid is not null && CfRoles.IsDeveloper(user, store.Get<SpaceRecord>(spaceGuid)));
 
     private Task ListAsync(HttpContext context)
     {
         var user = access.Reader(context);
         var query = CfQuery.Parse(context.Request, ["name", "space_guid"], refuseOrderBy: false);
-        var items = store.List(CfStore.ServiceBrokers).Where(b => query.Matches(k => Text(b, k))).Where(b => Sees(user, b)).ToList();
+        var items = store.List<ServiceBrokerRecord>().Where(b => query.Matches(b.FilterValue)).Where(b => Sees(user, b)).ToList();
         return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, Present));
     }
 
     private Task GetAsync(HttpContext context, string guid)
     {
         var user = access.Reader(context);
-        var broker = store.Get(CfStore.ServiceBrokers, guid) ?? throw NotFound(guid);
+        var broker = store.Get<ServiceBrokerRecord>(guid) ?? throw NotFound(guid);
         return Sees(user, broker) ? CfHttp.WriteAsync(context, 200, Present(broker)) : throw CfApiException.NotAuthorized();
     }
 
@@ -72,7 +73,7 @@ public sealed class ServiceBrokerEndpoints(CfStore store, CfPresenters present, 
         CfHttp.CheckFields(body, ("name", "String", true), ("broker_url", "String", true), ("auth_username", "String", true), ("auth_password", "String", true),
             ("space_guid", "String", false));
         var spaceGuid = Text(body, "space_guid");
-        if (spaceGuid is not null && !access.Exists(CfStore.Spaces, spaceGuid))
+        if (spaceGuid is not null && !access.Exists<SpaceRecord>(spaceGuid))
         {
             throw new CfApiException(404, "ResourceNotFound", 10010, "Space not found");
         }
@@ -86,7 +87,7 @@ public sealed class ServiceBrokerEndpoints(CfStore store, CfPresenters present, 
             new BrokerFields(Text(body, "name"), Text(body, "broker_url"), Text(body, "auth_username"), Text(body, "auth_password"), spaceGuid),
             BrokerCaller.Of(context, user));
         warnings.ForEach(w => CfHttp.AddWarning(context.Response, w));
-        await CfHttp.WriteAsync(context, 201, PresentWritten(broker), $"/v2/service_brokers/{Text(broker, "guid")}");
+        await CfHttp.WriteAsync(context, 201, PresentWritten(broker), $"/v2/service_brokers/{broker.Guid}");
     }
 
     private async Task UpdateAsync(HttpContext context, string guid)
@@ -94,13 +95,13 @@ public sealed class ServiceBrokerEndpoints(CfStore store, CfPresenters present, 
         var user = access.Anyone(context);
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("name", "String", false), ("broker_url", "String", false), ("auth_username", "String", false), ("auth_password", "String", false));
-        if (store.Get(CfStore.ServiceBrokers, guid) is not { } broker)
+        if (store.Get<ServiceBrokerRecord>(guid) is not { } broker)
         {
             await CfHttp.WriteAsync(context, 404, null);
             return;
         }
 
-        if (!MayChange(user, Text(broker, "space_guid")))
+        if (!MayChange(user, broker.SpaceGuid))
         {
             throw CfApiException.NotAuthorized();
         }
@@ -115,13 +116,13 @@ public sealed class ServiceBrokerEndpoints(CfStore store, CfPresenters present, 
     private async Task DeleteAsync(HttpContext context, string guid)
     {
         var user = access.Anyone(context);
-        if (store.Get(CfStore.ServiceBrokers, guid) is not { } broker)
+        if (store.Get<ServiceBrokerRecord>(guid) is not { } broker)
         {
             await CfHttp.WriteAsync(context, 404, null);
             return;
         }
 
-        if (!MayChange(user, Text(broker, "space_guid")))
+        if (!MayChange(user, broker.SpaceGuid))
         {
             throw CfApiException.NotAuthorized();
         }

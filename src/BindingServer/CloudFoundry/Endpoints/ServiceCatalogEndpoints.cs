@@ -10,7 +10,8 @@ namespace BindingServer.CloudFoundry;
 /// </summary>
 public sealed class ServiceCatalogEndpoints(CfStore store, CfPresenters present, CfAccess access, PlanVisibility visibility)
 {
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
+    /// <summary>A request body's string field.</summary>
+    private static string? Text(JsonObject body, string key) => body[key]?.GetValue<string>();
 
     public static CfApiException ServiceNotFound(string guid) => new(404, "ServiceNotFound", 120003, $"The service could not be found: {guid}");
 
@@ -23,13 +24,13 @@ public sealed class ServiceCatalogEndpoints(CfStore store, CfPresenters present,
     {
         v2.MapGet("/services", (HttpContext c, ServiceCatalogEndpoints e) => e.ListServicesAsync(c, null))
             .WithMetadata(CloudFoundryApiDocs.List("services"));
-        v2.MapGet("/services/{guid}", (HttpContext c, ServiceCatalogEndpoints e, string guid) => e.GetAsync(c, CfStore.Services, guid, ServiceNotFound))
+        v2.MapGet("/services/{guid}", (HttpContext c, ServiceCatalogEndpoints e, string guid) => e.GetAsync<ServiceRecord>(c, guid, ServiceNotFound))
             .WithMetadata(CloudFoundryApiDocs.Get("a service"));
         v2.MapGet("/services/{guid}/service_plans", (HttpContext c, ServiceCatalogEndpoints e, string guid) => e.ListPlansOfServiceAsync(c, guid))
             .WithMetadata(CloudFoundryApiDocs.List("a service's plans"));
         v2.MapGet("/service_plans", (HttpContext c, ServiceCatalogEndpoints e) => e.ListPlansAsync(c, _ => true))
             .WithMetadata(CloudFoundryApiDocs.List("service plans"));
-        v2.MapGet("/service_plans/{guid}", (HttpContext c, ServiceCatalogEndpoints e, string guid) => e.GetAsync(c, CfStore.ServicePlans, guid, PlanNotFound))
+        v2.MapGet("/service_plans/{guid}", (HttpContext c, ServiceCatalogEndpoints e, string guid) => e.GetAsync<ServicePlanRecord>(c, guid, PlanNotFound))
             .WithMetadata(CloudFoundryApiDocs.Get("a service plan"));
         v2.MapPut("/service_plans/{guid}", (HttpContext c, ServiceCatalogEndpoints e, string guid) => e.UpdatePlanAsync(c, guid))
             .WithMetadata(CloudFoundryApiDocs.UpdatePlan);
@@ -44,49 +45,49 @@ public sealed class ServiceCatalogEndpoints(CfStore store, CfPresenters present,
             .WithMetadata(CloudFoundryApiDocs.Delete("a service plan visibility"));
     }
 
-    private bool Sees(CfUser user, string collection, JsonObject record) =>
-        collection == CfStore.Services ? visibility.SeesService(user, record) : visibility.Sees(user, record);
+    private bool Sees(CfUser user, CfRecord record) =>
+        record is ServiceRecord service ? visibility.SeesService(user, service) : visibility.Sees(user, (ServicePlanRecord)record);
 
-    private JsonObject Render(string collection, JsonObject record) => collection == CfStore.Services ? present.Service(record) : present.Plan(record);
+    private JsonObject Render(CfRecord record) => record is ServiceRecord service ? present.Service(service) : present.Plan((ServicePlanRecord)record);
 
     private Task ListServicesAsync(HttpContext context, string? brokerGuid)
     {
         var user = access.Reader(context);
         var query = CfQuery.Parse(context.Request, ["active", "label", "provider", "service_broker_guid", "unique_id"], refuseOrderBy: false);
-        var items = store.List(CfStore.Services).Where(s => brokerGuid is null || Text(s, "service_broker_guid") == brokerGuid)
-            .Where(s => query.Matches(k => s[k]?.ToString())).Where(s => visibility.SeesService(user, s)).ToList();
+        var items = store.List<ServiceRecord>().Where(s => brokerGuid is null || s.ServiceBrokerGuid == brokerGuid)
+            .Where(s => query.Matches(s.FilterText)).Where(s => visibility.SeesService(user, s)).ToList();
         return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, present.Service));
     }
 
-    private Task ListPlansAsync(HttpContext context, Func<JsonObject, bool> include)
+    private Task ListPlansAsync(HttpContext context, Func<ServicePlanRecord, bool> include)
     {
         var user = access.Reader(context);
         var query = CfQuery.Parse(context.Request, ["active", "service_guid", "service_instance_guid", "service_broker_guid", "unique_id"], refuseOrderBy: false);
-        var items = store.List(CfStore.ServicePlans).Where(include).Where(p => query.Matches(k => PlanField(p, k))).Where(p => visibility.Sees(user, p)).ToList();
+        var items = store.List<ServicePlanRecord>().Where(include).Where(p => query.Matches(k => PlanField(p, k))).Where(p => visibility.Sees(user, p)).ToList();
         return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, present.Plan));
     }
 
-    private string? PlanField(JsonObject plan, string key) => key switch
+    private string? PlanField(ServicePlanRecord plan, string key) => key switch
     {
-        "service_broker_guid" => store.Get(CfStore.Services, Text(plan, "service_guid")!) is { } service ? Text(service, "service_broker_guid") : null,
-        "service_instance_guid" => store.List(CfStore.ServiceInstances).FirstOrDefault(i => Text(i, "service_plan_guid") == Text(plan, "guid")) is { } instance
-            ? Text(instance, "guid")
+        "service_broker_guid" => store.Get<ServiceRecord>(plan.ServiceGuid!) is { } service ? service.ServiceBrokerGuid : null,
+        "service_instance_guid" => store.List<ServiceInstanceRecord>().FirstOrDefault(i => i.ServicePlanGuid == plan.Guid) is { } instance
+            ? instance.Guid
             : null,
-        _ => plan[key]?.ToString(),
+        _ => plan.FilterText(key),
     };
 
     private Task ListPlansOfServiceAsync(HttpContext context, string guid)
     {
         var user = access.Reader(context);
-        var service = store.Get(CfStore.Services, guid) ?? throw ServiceNotFound(guid);
-        return visibility.SeesService(user, service) ? ListPlansAsync(context, p => Text(p, "service_guid") == guid) : throw CfApiException.NotAuthorized();
+        var service = store.Get<ServiceRecord>(guid) ?? throw ServiceNotFound(guid);
+        return visibility.SeesService(user, service) ? ListPlansAsync(context, p => p.ServiceGuid == guid) : throw CfApiException.NotAuthorized();
     }
 
-    private Task GetAsync(HttpContext context, string collection, string guid, Func<string, CfApiException> notFound)
+    private Task GetAsync<T>(HttpContext context, string guid, Func<string, CfApiException> notFound) where T : CfRecord, ICfRecord<T>
     {
         var user = access.Reader(context);
-        var record = store.Get(collection, guid) ?? throw notFound(guid);
-        return Sees(user, collection, record) ? CfHttp.WriteAsync(context, 200, Render(collection, record)) : throw CfApiException.NotAuthorized();
+        var record = store.Get<T>(guid) ?? throw notFound(guid);
+        return Sees(user, record) ? CfHttp.WriteAsync(context, 200, Render(record)) : throw CfApiException.NotAuthorized();
     }
 
     /// <summary>PUT /v2/service_plans/:guid: admins only, and only <c>public</c> is read; CC answers 201 without a Location.</summary>
@@ -95,17 +96,17 @@ public sealed class ServiceCatalogEndpoints(CfStore store, CfPresenters present,
         var user = access.Anyone(context);
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("public", "Bool", false));
-        _ = store.Get(CfStore.ServicePlans, guid) ?? throw PlanNotFound(guid);
+        _ = store.Get<ServicePlanRecord>(guid) ?? throw PlanNotFound(guid);
         if (!user.IsAdmin)
         {
             throw CfApiException.NotAuthorized();
         }
 
-        var updated = await store.UpdateAsync(CfStore.ServicePlans, guid, plan =>
+        var updated = await store.UpdateAsync<ServicePlanRecord>(guid, plan =>
         {
             if (body["public"] is JsonValue isPublic)
             {
-                plan["public"] = isPublic.GetValue<bool>();
+                plan.Public = isPublic.GetValue<bool>();
             }
         }) ?? throw PlanNotFound(guid);
         await CfHttp.WriteAsync(context, 201, present.Plan(updated));
@@ -126,14 +127,14 @@ public sealed class ServiceCatalogEndpoints(CfStore store, CfPresenters present,
         }
 
         var query = CfQuery.Parse(context.Request, ["organization_guid", "service_plan_guid"], refuseOrderBy: false);
-        var items = store.List(CfStore.ServicePlanVisibilities).Where(v => query.Matches(k => Text(v, k))).ToList();
+        var items = store.List<ServicePlanVisibilityRecord>().Where(v => query.Matches(v.FilterValue)).ToList();
         return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, present.Visibility));
     }
 
     private Task GetVisibilityAsync(HttpContext context, string guid)
     {
         var user = access.Reader(context);
-        var record = store.Get(CfStore.ServicePlanVisibilities, guid) ?? throw VisibilityNotFound(guid);
+        var record = store.Get<ServicePlanVisibilityRecord>(guid) ?? throw VisibilityNotFound(guid);
         return user.ReadsEverything ? CfHttp.WriteAsync(context, 200, present.Visibility(record)) : throw CfApiException.NotAuthorized();
     }
 
@@ -144,33 +145,33 @@ public sealed class ServiceCatalogEndpoints(CfStore store, CfPresenters present,
         CfHttp.CheckFields(body, ("service_plan_guid", "String", true), ("organization_guid", "String", true));
         var planGuid = Text(body, "service_plan_guid")!;
         var orgGuid = Text(body, "organization_guid")!;
-        var plan = store.Get(CfStore.ServicePlans, planGuid) ?? throw CfApiException.InvalidRelation($"Could not find ServicePlan with guid: {planGuid}");
-        if (!access.Exists(CfStore.Organizations, orgGuid))
+        var plan = store.Get<ServicePlanRecord>(planGuid) ?? throw CfApiException.InvalidRelation($"Could not find ServicePlan with guid: {planGuid}");
+        if (!access.Exists<OrganizationRecord>(orgGuid))
         {
             throw CfApiException.InvalidRelation($"Could not find Organization with guid: {orgGuid}");
         }
 
-        if (plan["public"]?.GetValue<bool>() == true)
+        if (plan.Public == true)
         {
             throw new CfApiException(400, "ServicePlanVisibilityInvalid", 260001, "Service Plan Visibility is invalid: service_plan is publicly available");
         }
 
-        var created = await store.CreateAsync(CfStore.ServicePlanVisibilities, new JsonObject { ["service_plan_guid"] = planGuid, ["organization_guid"] = orgGuid }, () =>
+        var created = await store.CreateAsync(ServicePlanVisibilityRecord.New(planGuid, orgGuid), () =>
         {
-            if (store.List(CfStore.ServicePlanVisibilities).Any(v => Text(v, "service_plan_guid") == planGuid && Text(v, "organization_guid") == orgGuid))
+            if (store.List<ServicePlanVisibilityRecord>().Any(v => v.ServicePlanGuid == planGuid && v.OrganizationGuid == orgGuid))
             {
                 throw new CfApiException(400, "ServicePlanVisibilityAlreadyExists", 260002,
                     "This combination of ServicePlan and Organization is already taken: organization_id and service_plan_id unique");
             }
         });
-        await CfHttp.WriteAsync(context, 201, present.Visibility(created), $"/v2/service_plan_visibilities/{Text(created, "guid")}");
+        await CfHttp.WriteAsync(context, 201, present.Visibility(created), $"/v2/service_plan_visibilities/{created.Guid}");
     }
 
     private async Task DeleteVisibilityAsync(HttpContext context, string guid)
     {
         Admin(context);
-        _ = store.Get(CfStore.ServicePlanVisibilities, guid) ?? throw VisibilityNotFound(guid);
-        await store.DeleteAsync(CfStore.ServicePlanVisibilities, guid);
+        _ = store.Get<ServicePlanVisibilityRecord>(guid) ?? throw VisibilityNotFound(guid);
+        await store.DeleteAsync<ServicePlanVisibilityRecord>(guid);
         await CfHttp.WriteAsync(context, 204, null);
     }
 }

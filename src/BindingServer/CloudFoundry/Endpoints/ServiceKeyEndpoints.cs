@@ -11,7 +11,8 @@ namespace BindingServer.CloudFoundry;
 /// </summary>
 public sealed class ServiceKeyEndpoints(CfStore store, CfPresenters present, CfAccess access, BrokerOperations broker, ServiceLifecycle lifecycle)
 {
-    private static string? Text(JsonObject record, string key) => record[key]?.GetValue<string>();
+    /// <summary>A request body's string field.</summary>
+    private static string? Text(JsonObject body, string key) => body[key]?.GetValue<string>();
 
     private static CfApiException NotFound(string guid) => new(404, "ServiceKeyNotFound", 360003, $"The service key could not be found: {guid}");
 
@@ -34,33 +35,33 @@ public sealed class ServiceKeyEndpoints(CfStore store, CfPresenters present, CfA
     }
 
     /// <summary>A key is for the developers of its instance's space, admins and global readers.</summary>
-    private bool Sees(CfUser user, JsonObject key) =>
-        user.ReadsEverything || (store.Get(CfStore.ServiceInstances, Text(key, "service_instance_guid")!) is { } instance &&
-                                 CfRoles.IsDeveloper(user, store.Get(CfStore.Spaces, Text(instance, "space_guid")!)));
+    private bool Sees(CfUser user, ServiceKeyRecord key) =>
+        user.ReadsEverything || (store.Get<ServiceInstanceRecord>(key.ServiceInstanceGuid!) is { } instance &&
+                                 CfRoles.IsDeveloper(user, store.Get<SpaceRecord>(instance.SpaceGuid!)));
 
-    private bool SeesCredentials(CfUser user, JsonObject key) =>
-        store.Get(CfStore.ServiceInstances, Text(key, "service_instance_guid")!) is { } instance && access.SeesCredentials(user, instance);
+    private bool SeesCredentials(CfUser user, ServiceKeyRecord key) =>
+        store.Get<ServiceInstanceRecord>(key.ServiceInstanceGuid!) is { } instance && access.SeesCredentials(user, instance);
 
     private Task ListAsync(HttpContext context, string? instanceGuid)
     {
         var user = access.Reader(context);
         if (instanceGuid is not null)
         {
-            var instance = store.Get(CfStore.ServiceInstances, instanceGuid) ?? throw CfApiException.ServiceInstanceNotFound(instanceGuid);
-            if (!user.ReadsEverything && !CfRoles.IsDeveloper(user, store.Get(CfStore.Spaces, Text(instance, "space_guid")!)))
+            var instance = store.Get<ServiceInstanceRecord>(instanceGuid) ?? throw CfApiException.ServiceInstanceNotFound(instanceGuid);
+            if (!user.ReadsEverything && !CfRoles.IsDeveloper(user, store.Get<SpaceRecord>(instance.SpaceGuid!)))
             {
                 throw CfApiException.NotAuthorized();
             }
         }
 
         var query = CfQuery.Parse(context.Request, ["name", "service_instance_guid"], refuseOrderBy: false);
-        var items = store.List(CfStore.ServiceKeys).Where(k => instanceGuid is null || Text(k, "service_instance_guid") == instanceGuid)
-            .Where(k => query.Matches(f => Text(k, f))).Where(k => Sees(user, k)).ToList();
+        var items = store.List<ServiceKeyRecord>().Where(k => instanceGuid is null || k.ServiceInstanceGuid == instanceGuid)
+            .Where(k => query.Matches(k.FilterValue)).Where(k => Sees(user, k)).ToList();
         return CfHttp.WriteAsync(context, 200, query.Envelope(items, context.Request.Path, k => present.Key(k, SeesCredentials(user, k))));
     }
 
-    private JsonObject VisibleKey(CfUser user, string guid) =>
-        store.Get(CfStore.ServiceKeys, guid) is { } key && Sees(user, key) ? key : throw NotFound(guid);
+    private ServiceKeyRecord VisibleKey(CfUser user, string guid) =>
+        store.Get<ServiceKeyRecord>(guid) is { } key && Sees(user, key) ? key : throw NotFound(guid);
 
     private Task GetAsync(HttpContext context, string guid)
     {
@@ -76,9 +77,9 @@ public sealed class ServiceKeyEndpoints(CfStore store, CfPresenters present, CfA
         var body = await CfHttp.ReadBodyAsync(context.Request);
         CfHttp.CheckFields(body, ("service_instance_guid", "String", true), ("name", "String", true), ("parameters", "Hash", false));
         var instanceGuid = Text(body, "service_instance_guid")!;
-        var instance = store.Get(CfStore.ServiceInstances, instanceGuid) ?? throw CfApiException.ServiceInstanceNotFound(instanceGuid);
+        var instance = store.Get<ServiceInstanceRecord>(instanceGuid) ?? throw CfApiException.ServiceInstanceNotFound(instanceGuid);
         var target = BrokerTarget.Of(store, instance);
-        if (target is not null && !(target.Plan["bindable"]?.GetValue<bool?>() ?? target.Service["bindable"]?.GetValue<bool>() ?? false))
+        if (target is not null && !(target.Plan.Bindable ?? target.Service.Bindable ?? false))
         {
             throw NotSupported("This service doesn't support creation of keys.");
         }
@@ -88,7 +89,7 @@ public sealed class ServiceKeyEndpoints(CfStore store, CfPresenters present, CfA
             throw NotSupported("Service keys are not supported for user-provided service instances.");
         }
 
-        var (space, org) = access.SpacePlace(Text(instance, "space_guid")!);
+        var (space, org) = access.SpacePlace(instance.SpaceGuid!);
         if (!CfRoles.IsDeveloper(user, space))
         {
             throw CfApiException.NotAuthorized();
@@ -98,44 +99,40 @@ public sealed class ServiceKeyEndpoints(CfStore store, CfPresenters present, CfA
         var name = Text(body, "name")!;
         void CheckName()
         {
-            if (store.List(CfStore.ServiceKeys).Any(k => Text(k, "service_instance_guid") == instanceGuid && Text(k, "name") == name))
+            if (store.List<ServiceKeyRecord>().Any(k => k.ServiceInstanceGuid == instanceGuid && k.Name == name))
             {
                 throw new CfApiException(400, "ServiceKeyNameTaken", 360001, $"The service key name is taken: {name}");
             }
         }
 
         CheckName();
-        if (instance["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
+        if (instance.LastOperationState is "initial" or "in progress")
         {
-            throw CfApiException.InstanceOperationInProgress(Text(instance, "name")!);
+            throw CfApiException.InstanceOperationInProgress(instance.Name!);
         }
 
         var guid = Guid.NewGuid().ToString();
         var outcome = await broker.BindAsync(target, guid, app: null, body["parameters"] as JsonObject, acceptsIncomplete: false, BrokerCaller.Of(context, user));
-        var key = await store.CreateAsync(CfStore.ServiceKeys, new JsonObject
-        {
-            ["name"] = name,
-            ["service_instance_guid"] = instanceGuid,
-            ["credentials"] = outcome.Asynchronous ? null : outcome.Body["credentials"]?.DeepClone() ?? new JsonObject(),
-        }, CheckName, guid);
+        var key = await store.CreateAsync(
+            ServiceKeyRecord.New(name, instanceGuid, outcome.Asynchronous ? null : outcome.Body["credentials"]?.DeepClone() ?? new JsonObject()), CheckName, guid);
         await CfHttp.WriteAsync(context, 201, present.Key(key, showCredentials: true), $"/v2/service_keys/{guid}");
     }
 
     private async Task DeleteAsync(HttpContext context, string guid)
     {
         var user = access.Writer(context);
-        var key = store.Get(CfStore.ServiceKeys, guid) ?? throw NotFound(guid);
-        var instance = store.Get(CfStore.ServiceInstances, Text(key, "service_instance_guid")!);
-        var (space, org) = instance is null ? (null, null) : access.SpacePlace(Text(instance, "space_guid")!);
+        var key = store.Get<ServiceKeyRecord>(guid) ?? throw NotFound(guid);
+        var instance = store.Get<ServiceInstanceRecord>(key.ServiceInstanceGuid!);
+        var (space, org) = instance is null ? (null, null) : access.SpacePlace(instance.SpaceGuid!);
         if (!CfRoles.IsDeveloper(user, space))
         {
             throw NotFound(guid);
         }
 
         CfRoles.CheckNotSuspended(user, org);
-        if (instance?["last_operation"]?["state"]?.GetValue<string>() is "initial" or "in progress")
+        if (instance?.LastOperationState is "initial" or "in progress")
         {
-            throw CfApiException.InstanceOperationInProgress(Text(instance, "name")!);
+            throw CfApiException.InstanceOperationInProgress(instance.Name!);
         }
 
         await lifecycle.DeleteKeyAsync(key, BrokerCaller.Of(context, user));
@@ -146,8 +143,8 @@ public sealed class ServiceKeyEndpoints(CfStore store, CfPresenters present, CfA
     {
         var user = access.Reader(context);
         var key = VisibleKey(user, guid);
-        var target = BrokerTarget.OfInstance(store, Text(key, "service_instance_guid")!);
-        if (target?.Service["bindings_retrievable"]?.GetValue<bool>() != true)
+        var target = BrokerTarget.OfInstance(store, key.ServiceInstanceGuid!);
+        if (target?.Service.BindingsRetrievable?.GetValue<bool>() != true)
         {
             throw NotSupported("This service does not support fetching service key parameters.");
         }
