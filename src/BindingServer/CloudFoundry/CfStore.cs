@@ -78,8 +78,11 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
     public async Task<T> CreateAsync<T>(T record, Action? check = null, string? guid = null) where T : CfRecord, ICfRecord<T> =>
         T.Wrap(await CreateAsync(T.Collection, record.Json, check, guid));
 
-    public async Task<T?> UpdateAsync<T>(string guid, Action<T> change) where T : CfRecord, ICfRecord<T> =>
-        await UpdateAsync(T.Collection, guid, json => change(T.Wrap(json))) is { } updated ? T.Wrap(updated) : null;
+    /// <summary>Changes a record; with <paramref name="when"/>, only if the stored record still satisfies it (checked under the write lock).</summary>
+    public async Task<T?> UpdateAsync<T>(string guid, Action<T> change, Func<T, bool>? when = null) where T : CfRecord, ICfRecord<T> =>
+        await UpdateAsync(T.Collection, guid, json => change(T.Wrap(json)), when is null ? null : json => when(T.Wrap(json))) is { } updated
+            ? T.Wrap(updated)
+            : null;
 
     public Task DeleteAsync<T>(string guid) where T : CfRecord, ICfRecord<T> => DeleteAsync(T.Collection, guid);
 
@@ -104,7 +107,7 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
         return record;
     }
 
-    public async Task<JsonObject?> UpdateAsync(string collection, string guid, Action<JsonObject> change)
+    public async Task<JsonObject?> UpdateAsync(string collection, string guid, Action<JsonObject> change, Func<JsonObject, bool>? when = null)
     {
         JsonObject? result = null;
         await store.MutateAsync(Prefix(collection) + guid, (current, _) =>
@@ -115,6 +118,11 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
             }
 
             var record = JsonNode.Parse(current.Body)!.AsObject();
+            if (when is not null && !when(record))
+            {
+                return Mutation.None;
+            }
+
             change(record);
             CfRecord.Touch(record, Now);
             result = record;

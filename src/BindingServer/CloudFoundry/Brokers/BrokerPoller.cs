@@ -107,7 +107,7 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
         // A 410 means done only for a delete; for anything else CC keeps polling.
         if (state is null || state.State == "in progress" || (state.Gone && type != "delete"))
         {
-            await SetDescriptionAsync<ServiceInstanceRecord>(target.InstanceGuid, state?.Gone == true ? null : state?.Description);
+            await SetDescriptionAsync(target.InstanceGuid, state?.Gone == true ? null : state?.Description, instance);
             return;
         }
 
@@ -127,8 +127,15 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
             record.RemovePendingPlanGuid();
             record.RemoveBrokerOperation();
             Finish(record, state.State, state.Description);
-        });
+        }, when: record => SameOperation(record, instance));
     }
+
+    /// <summary>
+    /// Whether the record still carries the operation that was polled: a poll answered after the user started another
+    /// (a delete during a create) must not finish the newer one with the older one's outcome.
+    /// </summary>
+    private static bool SameOperation(CfOperationRecord stored, CfOperationRecord polled) =>
+        stored.LastOperationType == polled.LastOperationType && stored.LastOperationCreatedAt == polled.LastOperationCreatedAt;
 
     private async Task PollBindingAsync(BrokerTarget target, ServiceBindingRecord binding)
     {
@@ -149,7 +156,7 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
 
         if (state is null || state.State == "in progress" || (state.Gone && type != "delete"))
         {
-            await SetDescriptionAsync<ServiceBindingRecord>(guid, state?.Gone == true ? null : state?.Description);
+            await SetDescriptionAsync(guid, state?.Gone == true ? null : state?.Description, binding);
             return;
         }
 
@@ -185,20 +192,20 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
 
             record.RemoveBrokerOperation();
             Finish(record, outcome.State, outcome.Description);
-        });
+        }, when: record => SameOperation(record, binding));
     }
 
     private void Finish(CfOperationRecord record, string state, string? description) =>
         record.FinishOperation(state, description ?? "", KubeTimeConverter.ToText(clock.GetUtcNow()));
 
     /// <summary>An operation still under way shows the broker's latest description, as CC stores it from each poll.</summary>
-    private async Task SetDescriptionAsync<T>(string guid, string? description) where T : CfOperationRecord, ICfRecord<T>
+    private async Task SetDescriptionAsync<T>(string guid, string? description, T polled) where T : CfOperationRecord, ICfRecord<T>
     {
         if (description is null || store.Get<T>(guid)?.LastOperationDescription == description)
         {
             return;
         }
 
-        await store.UpdateAsync<T>(guid, record => record.SetOperationDescription(description));
+        await store.UpdateAsync<T>(guid, record => record.SetOperationDescription(description), when: record => SameOperation(record, polled));
     }
 }
