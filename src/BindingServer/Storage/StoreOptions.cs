@@ -41,16 +41,3 @@ public sealed class StoreOptions
 
     public bool UsesPostgres => string.Equals(Provider, "PostgreSQL", StringComparison.OrdinalIgnoreCase);
 }
-
-public static class ObjectStoreServices
-{
-    /// <summary>The one revisioned store every API family keeps its objects in, under the given key prefixes.</summary>
-    public static IServiceCollection AddObjectStore(this IServiceCollection services, IConfiguration configuration, IEnumerable<string> keyPrefixes)
-    {
-        services.Configure<StoreOptions>(configuration.GetSection(StoreOptions.Section));
-        services.PostConfigure<StoreOptions>(store => store.ConnectionString = configuration.GetConnectionString("BindingServer") ?? "");
-        services.AddSingleton(new StoreKeyResolver(keyPrefixes));
-        services.AddSingleton<ObjectStore>();
-        return services;
-    }
-}
