@@ -2,6 +2,7 @@ using BindingServer.CloudFoundry;
 using BindingServer.CloudFoundry.Brokers;
 using BindingServer.Documentation;
 using BindingServer.Hosting;
+using BindingServer.Hosting.Tenants;
 using BindingServer.Kubernetes;
 using BindingServer.Kubernetes.Api;
 using BindingServer.Kubernetes.Authentication;
@@ -119,6 +120,9 @@ if (serverOptions.LogRequests)
     app.UseSerilogRequestLogging();
 }
 
+// Tenants first: under /tenants/{id} the rest of the pipeline, routing included, serves that tenant.
+app.UseMiddleware<TenantRouting>();
+app.UseRouting();
 app.UseMiddleware<RequestJournal.Middleware>();
 app.UseMiddleware<InFlightLimit>();
 app.UseMiddleware<FaultInjection.Middleware>();

@@ -8,11 +8,17 @@ public static class CloudFoundryApi
     public static IServiceCollection AddCloudFoundry(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<CloudFoundryOptions>(configuration.GetSection(CloudFoundryOptions.Section));
+        services.AddHttpClient(BrokerClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(BrokerHttpHandler.Create);
+        return services.AddCloudFoundryState();
+    }
+
+    /// <summary>What holds or reads one Cloud Controller's state: its records, broker calls, jobs and endpoints; one set per tenant.</summary>
+    public static IServiceCollection AddCloudFoundryState(this IServiceCollection services)
+    {
         services.AddSingleton<CfStore>();
         services.AddSingleton<CfPresenters>();
         services.AddSingleton<CfAccess>();
         services.AddSingleton<SelfAddress>();
-        services.AddHttpClient(BrokerClient.HttpClientName).ConfigurePrimaryHttpMessageHandler(BrokerHttpHandler.Create);
         services.AddSingleton<BrokerClient>();
         services.AddSingleton<BrokerOperations>();
         services.AddSingleton<BrokerRegistry>();

@@ -160,9 +160,10 @@ public sealed class FaultInjection
     }
 
     /// <summary>Applies the matching rule, if any, before the request reaches its endpoint.</summary>
-    public sealed class Middleware(RequestDelegate next, FaultInjection faults)
+    public sealed class Middleware(RequestDelegate next)
     {
-        public async Task InvokeAsync(HttpContext context)
+        /// <param name="faults">The rules of the tenant the request is for.</param>
+        public async Task InvokeAsync(HttpContext context, FaultInjection faults)
         {
             if (!RequestJournal.Records(context.Request.Path) || faults.Take(context.Request) is not { } rule)
             {

@@ -33,6 +33,10 @@ public static class Kubeconfig
             ? $"\n    client-certificate-data: {Base64(pair.CertificatePem)}\n    client-key-data: {Base64(pair.KeyPem)}"
             : " {}");
 
+    /// <summary>The kubeconfig <c>/_bindingserver/kubeconfig</c> serves by default: over HTTPS with the admin's client certificate.</summary>
+    public static string ForAdmin(string serverUrl, ServerCertificates? certificates) =>
+        certificates?.Enabled == true ? For(serverUrl, certificates, ServerCertificates.AdminUser, ServerCertificates.AdminGroups) : For(serverUrl);
+
     /// <summary>A kubeconfig whose user is a bearer token (kubectl sends it only over HTTPS).</summary>
     public static string ForToken(string serverUrl, string? authorityPem, string token) =>
         WithUser(serverUrl, authorityPem, $"\n    token: {token}");
@@ -178,7 +182,8 @@ public static class Kubeconfig
                     return Results.Json(new JsonObject { ["message"] = problem }, statusCode: 400);
                 }
 
-                var url = $"{context.Request.Scheme}://{context.Request.Host}";
+                // With the path base: a tenant's kubeconfig names the tenant's root.
+                var url = $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}";
                 var text = https
                     ? For(url, certificates!, user ?? ServerCertificates.AdminUser, user is null ? ServerCertificates.AdminGroups : groups)
                     : For(url);

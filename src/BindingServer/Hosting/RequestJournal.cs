@@ -50,9 +50,10 @@ public sealed class RequestJournal
     }
 
     /// <summary>Journals every request; the body is read once for its digest and rewound for the endpoint.</summary>
-    public sealed class Middleware(RequestDelegate next, RequestJournal journal, TimeProvider clock)
+    public sealed class Middleware(RequestDelegate next, TimeProvider clock)
     {
-        public async Task InvokeAsync(HttpContext context)
+        /// <param name="journal">The journal of the tenant the request is for.</param>
+        public async Task InvokeAsync(HttpContext context, RequestJournal journal)
         {
             if (!Records(context.Request.Path))
             {

@@ -20,13 +20,22 @@ public static class KubernetesApi
         services.Configure<AuthenticationOptions>(configuration.GetSection(AuthenticationOptions.Section));
         services.Configure<KubeletOptions>(configuration.GetSection(KubeletOptions.Section));
         services.AddSingleton(ResourceCatalog.Default);
-        services.AddSingleton<RbacAuthorizer>();
         services.AddSingleton<StaticTokens>();
+        services.AddSingleton(sp => new DiscoveryDocuments(sp.GetRequiredService<ResourceCatalog>().Discovery));
+        services.AddSingleton(sp => new KubeOpenApi(sp.GetRequiredService<ResourceCatalog>().Documented, [("/api/v1", typeof(Binding))]));
+        return services.AddKubernetesState();
+    }
+
+    /// <summary>
+    /// What holds or reads one cluster's state: its authorizer, token issuer, handlers and controllers. One set per
+    /// tenant; the catalog, documents and static tokens above are shared by all.
+    /// </summary>
+    public static IServiceCollection AddKubernetesState(this IServiceCollection services)
+    {
+        services.AddSingleton<RbacAuthorizer>();
         services.AddSingleton<ServiceAccountTokens>();
         services.AddSingleton<RequestAuthenticator>();
         services.AddSingleton<IWriteAdmission, RbacEscalationCheck>();
-        services.AddSingleton(sp => new DiscoveryDocuments(sp.GetRequiredService<ResourceCatalog>().Discovery));
-        services.AddSingleton(sp => new KubeOpenApi(sp.GetRequiredService<ResourceCatalog>().Documented, [("/api/v1", typeof(Binding))]));
         services.AddSingleton<BindingHandler>();
         services.AddSingleton<OpenShiftAuthorizationEndpoints>();
         services.AddSingleton<ResourceHandlers>();

@@ -16,10 +16,10 @@ public static class ConsistentReads
             return app;
         }
 
-        var store = app.ApplicationServices.GetRequiredService<ObjectStore>();
+        // The request's own store: a tenant's, or the shared one (a tenant's store is in memory and never behind).
         return app.Use(async (context, next) =>
         {
-            await store.SyncAsync(context.RequestAborted);
+            await context.RequestServices.GetRequiredService<ObjectStore>().SyncAsync(context.RequestAborted);
             await next(context);
         });
     }

@@ -26,12 +26,13 @@ public sealed partial class ObjectStore : IAsyncDisposable
     private Snapshot _snapshot = new(1, ImmutableDictionary<string, ImmutableSortedDictionary<string, StoredEntry>>.Empty);
     private long _compacted;
 
-    public ObjectStore(IOptions<StoreOptions> options, StoreKeyResolver keys)
+    /// <param name="template">For an in-memory store: the database it starts as a copy of (a tenant's start state).</param>
+    public ObjectStore(IOptions<StoreOptions> options, StoreKeyResolver keys, StoreTemplate? template = null)
     {
         _options = options.Value;
         _resourceOfKey = keys.ResourcePrefixOf;
         _hasNestedPrefix = keys.HasNestedPrefix;
-        _backend = _options.UsesPostgres ? new PostgresBackend(_options.ConnectionString) : new SqliteBackend(_options);
+        _backend = _options.UsesPostgres ? new PostgresBackend(_options.ConnectionString) : new SqliteBackend(_options, template);
         try
         {
             // Start-up only, with no synchronization context to deadlock on.
@@ -51,6 +52,25 @@ public sealed partial class ObjectStore : IAsyncDisposable
     }
 
     private StoreDbContext NewContext() => _backend.NewContext();
+
+    /// <summary>Copies an embedded store's database, between writes, into <paramref name="target"/>.</summary>
+    internal void CopyDatabaseTo(Microsoft.Data.Sqlite.SqliteConnection target)
+    {
+        if (_backend is not SqliteBackend sqlite)
+        {
+            throw new InvalidOperationException("only an embedded store can be copied");
+        }
+
+        _lock.Wait();
+        try
+        {
+            sqlite.CopyTo(target);
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
 
     /// <summary>Reads the database's current state into a new snapshot (at start, and when a replica fell behind compaction).</summary>
     private async Task LoadAsync(CancellationToken cancellationToken)

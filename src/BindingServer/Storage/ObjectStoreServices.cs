@@ -8,7 +8,9 @@ public static class ObjectStoreServices
         services.Configure<StoreOptions>(configuration.GetSection(StoreOptions.Section));
         services.PostConfigure<StoreOptions>(store => store.ConnectionString = configuration.GetConnectionString("BindingServer") ?? "");
         services.AddSingleton(new StoreKeyResolver(keyPrefixes));
-        services.AddSingleton<ObjectStore>();
-        return services;
+        return services.AddObjectStoreState();
     }
+
+    /// <summary>The store itself: one per tenant (see <c>Hosting/Tenants</c>).</summary>
+    public static IServiceCollection AddObjectStoreState(this IServiceCollection services) => services.AddSingleton<ObjectStore>();
 }

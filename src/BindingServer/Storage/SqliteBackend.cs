@@ -15,11 +15,16 @@ internal sealed class SqliteBackend : StoreBackend
     private readonly Lazy<DbContextOptions<StoreDbContext>> _dbOptions;
     private WriteStatements? _statements;
 
-    public SqliteBackend(StoreOptions options)
+    public SqliteBackend(StoreOptions options, StoreTemplate? template = null)
     {
         _folderLock = LockFolder(options);
         _connection = new SqliteConnection(ConnectionString(options));
         _connection.Open();
+        if (template is not null && options.InMemory)
+        {
+            template.CopyTo(_connection);
+        }
+
         Pragma(options.InMemory ? "PRAGMA journal_mode=MEMORY;" : $"PRAGMA journal_mode=WAL; PRAGMA synchronous={(options.SynchronousFull ? "FULL" : "NORMAL")};");
         if (options.QuotaMegabytes > 0)
         {
@@ -91,6 +96,9 @@ internal sealed class SqliteBackend : StoreBackend
     }
 
     public override StoreDbContext NewContext() => new(_dbOptions.Value);
+
+    /// <summary>Copies the whole database into another connection's (for a <see cref="StoreTemplate"/>).</summary>
+    public void CopyTo(SqliteConnection target) => _connection.BackupDatabase(target);
 
     public override Task<(long Current, long Compacted)> ReadRevisionAsync(CancellationToken cancellationToken)
     {

@@ -6,11 +6,13 @@ namespace BindingServer.CloudFoundry.Brokers;
 /// <summary>
 /// Where this server can reach itself: its first listening address, with a wildcard host made loopback. It is what the
 /// built-in broker's URL and the <c>X-Api-Info-Location</c> header are made of; an in-process host has no address and
-/// answers as <c>http://localhost</c>.
+/// answers as <c>http://localhost</c>. A tenant's address ends in its path prefix.
 /// </summary>
-public sealed class SelfAddress(IServer server)
+public sealed class SelfAddress(IServer server, Hosting.Tenants.TenantScope? tenant = null)
 {
-    public string Url
+    public string Url => Root + tenant?.PathBase;
+
+    private string Root
     {
         get
         {

@@ -10,12 +10,13 @@ namespace BindingServer.Kubernetes.Authorization;
 /// the request's attributes. A refusal is the apiserver's 403 <c>Status</c>; the identity it settles on is left on the
 /// request for the handlers (escalation checks, reviews).
 /// </summary>
-public sealed class KubernetesAuthMiddleware(RequestDelegate next, RbacAuthorizer authorizer, RequestAuthenticator authenticator)
+public sealed class KubernetesAuthMiddleware(RequestDelegate next)
 {
     /// <summary>The other dialects and this server's own pages; every other path is the apiserver's, served or not.</summary>
     private static readonly string[] OtherPaths = ["/_bindingserver", "/swagger", "/v2"];
 
-    public async Task InvokeAsync(HttpContext context)
+    // The authorizer and authenticator come with the request: each tenant's decide from its own bindings.
+    public async Task InvokeAsync(HttpContext context, RbacAuthorizer authorizer, RequestAuthenticator authenticator)
     {
         var path = context.Request.Path.Value ?? "/";
         if (IsOtherPath(path))
