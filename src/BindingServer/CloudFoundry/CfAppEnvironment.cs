@@ -58,7 +58,7 @@ public static class CfAppEnvironment
             ["system_env_json"] = new JsonObject { ["VCAP_SERVICES"] = VcapServices(store, guid) },
             ["application_env_json"] = new JsonObject
             {
-                ["VCAP_APPLICATION"] = VcapApplication(app, space, org, $"{context.Request.Scheme}://{context.Request.Host}"),
+                ["VCAP_APPLICATION"] = VcapApplication(app, space, org, $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}"),
             },
         };
         context.Response.StatusCode = 200;

@@ -14,7 +14,7 @@ public static class IssuerDiscoveryEndpoints
         app.MapGet("/.well-known/openid-configuration", (HttpContext context) => WriteAsync(context, "application/json", new JsonObject
             {
                 ["issuer"] = ServiceAccountTokens.Issuer,
-                ["jwks_uri"] = $"{context.Request.Scheme}://{context.Request.Host}/openid/v1/jwks",
+                ["jwks_uri"] = $"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/openid/v1/jwks",
                 ["response_types_supported"] = new JsonArray("id_token"),
                 ["subject_types_supported"] = new JsonArray("public"),
                 ["id_token_signing_alg_values_supported"] = new JsonArray("ES256"),
