@@ -9,8 +9,6 @@ namespace BindingServer.CloudFoundry;
 /// </summary>
 public sealed class CfJobs(CfStore store, Unbinder unbinder, ILogger<CfJobs> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim _wake = new(0);
-
     public static JsonObject Present(JobRecord? job)
     {
         var guid = job?.Guid ?? "0";
@@ -28,12 +26,8 @@ public sealed class CfJobs(CfStore store, Unbinder unbinder, ILogger<CfJobs> log
         };
     }
 
-    public async Task<JobRecord> QueueUnbindAsync(string bindingGuid, BrokerCaller caller)
-    {
-        var job = await store.CreateAsync(JobRecord.NewUnbind(bindingGuid, caller.UserId, caller.RequestId));
-        _wake.Release();
-        return job;
-    }
+    public Task<JobRecord> QueueUnbindAsync(string bindingGuid, BrokerCaller caller) =>
+        store.CreateAsync(JobRecord.NewUnbind(bindingGuid, caller.UserId, caller.RequestId));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,11 +35,14 @@ public sealed class CfJobs(CfStore store, Unbinder unbinder, ILogger<CfJobs> log
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                await _wake.WaitAsync(TimeSpan.FromMilliseconds(200), stoppingToken);
+                var seen = store.Current;
                 foreach (var job in store.List<JobRecord>().Where(j => j.Status == "queued"))
                 {
                     await RunUnbindAsync(job);
                 }
+
+                // Woken by the next change to the jobs: one queued here, or by another replica.
+                await store.ChangedAsync(seen, [CfStore.Jobs], stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

@@ -58,6 +58,13 @@ public sealed class CfStore(ObjectStore store, TimeProvider clock)
 
     public string Now => KubeTimeConverter.ToText(clock.GetUtcNow());
 
+    /// <summary>The records as they are now, for <see cref="ChangedAsync"/>.</summary>
+    public Snapshot Current => store.Current;
+
+    /// <summary>Completes once a record of one of the collections differs from <paramref name="seen"/>.</summary>
+    public Task ChangedAsync(Snapshot seen, IReadOnlyList<string> collections, CancellationToken cancellationToken) =>
+        store.ChangedAsync(seen, [.. collections.Select(Prefix)], cancellationToken);
+
     /// <summary>A <c>last_operation</c> as CC records one on an instance or binding, started and updated now.</summary>
     public JsonObject Operation(string type, string state, string description = "") => CfOperationRecord.Operation(type, state, description, Now);
 

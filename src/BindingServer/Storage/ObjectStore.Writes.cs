@@ -191,7 +191,7 @@ public sealed partial class ObjectStore
                 return;
             }
 
-            Volatile.Write(ref _snapshot, working);
+            PublishSnapshot(working);
             foreach (var change in all)
             {
                 Publish(change);

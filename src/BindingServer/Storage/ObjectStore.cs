@@ -25,6 +25,7 @@ public sealed partial class ObjectStore : IAsyncDisposable
     private readonly Func<string, bool> _hasNestedPrefix;
     private Snapshot _snapshot = new(1, ImmutableDictionary<string, ImmutableSortedDictionary<string, StoredEntry>>.Empty);
     private long _compacted;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="template">For an in-memory store: the database it starts as a copy of (a tenant's start state).</param>
     public ObjectStore(IOptions<StoreOptions> options, StoreKeyResolver keys, StoreTemplate? template = null)
@@ -52,6 +53,35 @@ public sealed partial class ObjectStore : IAsyncDisposable
     }
 
     private StoreDbContext NewContext() => _backend.NewContext();
+
+    /// <summary>Makes <paramref name="snapshot"/> the current state and wakes whoever waits for a change.</summary>
+    private void PublishSnapshot(Snapshot snapshot)
+    {
+        Volatile.Write(ref _snapshot, snapshot);
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+    }
+
+    /// <summary>
+    /// Completes once an object of one of the resources differs from <paramref name="seen"/>: background loops wait on
+    /// it rather than wake on a timer to find nothing changed (a hundred idle tenants would otherwise keep a core busy).
+    /// </summary>
+    public async Task ChangedAsync(Snapshot seen, IReadOnlyList<string> resourcePrefixes, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // The signal is read before the state: a publish between the two has completed the signal read.
+            var changed = Volatile.Read(ref _changed);
+            var now = Volatile.Read(ref _snapshot);
+
+            // A resource's objects are an immutable dictionary replaced on each change to it, so identity tells.
+            if (resourcePrefixes.Any(prefix => !ReferenceEquals(seen.Objects(prefix), now.Objects(prefix))))
+            {
+                return;
+            }
+
+            await changed.Task.WaitAsync(cancellationToken);
+        }
+    }
 
     /// <summary>Copies an embedded store's database, between writes, into <paramref name="target"/>.</summary>
     internal void CopyDatabaseTo(Microsoft.Data.Sqlite.SqliteConnection target)
@@ -98,7 +128,7 @@ public sealed partial class ObjectStore : IAsyncDisposable
         }
 
         Volatile.Write(ref _compacted, compacted);
-        Volatile.Write(ref _snapshot, new Snapshot(current, byResource.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), StringComparer.Ordinal)));
+        PublishSnapshot(new Snapshot(current, byResource.ToImmutableDictionary(p => p.Key, p => p.Value.ToImmutable(), StringComparer.Ordinal)));
     }
 
     /// <summary>
@@ -154,7 +184,7 @@ public sealed partial class ObjectStore : IAsyncDisposable
             working = working.With(resource, change.Key, change.Type == ChangeType.Deleted ? null : new StoredEntry(change.Key, change.Revision, change.Body), change.Revision);
         }
 
-        Volatile.Write(ref _snapshot, working);
+        PublishSnapshot(working);
         Volatile.Write(ref _compacted, Math.Max(_compacted, compacted));
         foreach (var change in applied)
         {

@@ -17,6 +17,8 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
 {
     private readonly SemaphoreSlim _wake = new(0, 1);
 
+    private static readonly string[] OperationCollections = [CfStore.ServiceInstances, CfStore.ServiceBindings];
+
     /// <summary>Polls now rather than at the next interval: an operation has just started.</summary>
     public void Wake()
     {
@@ -38,8 +40,16 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
         {
             try
             {
-                await _wake.WaitAsync(TimeSpan.FromSeconds(options.Value.BrokerPollIntervalSeconds), stoppingToken);
-                await PollOnceAsync();
+                var seen = store.Current;
+                if (await PollOnceAsync())
+                {
+                    await _wake.WaitAsync(TimeSpan.FromSeconds(options.Value.BrokerPollIntervalSeconds), stoppingToken);
+                }
+                else
+                {
+                    // Nothing in progress: only a changed instance or binding (an operation starting) can give work.
+                    await store.ChangedAsync(seen, OperationCollections, stoppingToken);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -55,10 +65,13 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
     }
 
     /// <summary>One round over every operation in progress.</summary>
-    public async Task PollOnceAsync()
+    /// <returns>Whether any operation was in progress (and so may still be).</returns>
+    public async Task<bool> PollOnceAsync()
     {
+        var any = false;
         foreach (var instance in store.List<ServiceInstanceRecord>().Where(InProgress))
         {
+            any = true;
             if (BrokerTarget.Of(store, instance) is { } target)
             {
                 await PollInstanceAsync(target);
@@ -67,11 +80,14 @@ public sealed class BrokerPoller(CfStore store, BrokerOperations broker, IOption
 
         foreach (var binding in store.List<ServiceBindingRecord>().Where(InProgress))
         {
+            any = true;
             if (store.Get<ServiceInstanceRecord>(binding.ServiceInstanceGuid!) is { } instance && BrokerTarget.Of(store, instance) is { } target)
             {
                 await PollBindingAsync(target, binding);
             }
         }
+
+        return any;
     }
 
     /// <summary>Whether an operation has outlived the plan's <c>maximum_polling_duration</c> (seconds) or CC's limit.</summary>

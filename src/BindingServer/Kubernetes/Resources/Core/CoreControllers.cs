@@ -43,20 +43,34 @@ public sealed class CoreControllers(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(Interval, clock);
+        string[] watched = [PodStrategy.Definition.KeyPrefix, NamespaceStrategy.Definition.KeyPrefix];
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
+            while (!stoppingToken.IsCancellationRequested)
             {
+                var seen = store.Current;
+                bool waiting;
                 try
                 {
-                    await FinishPodDeletionsAsync(stoppingToken);
-                    await EmptyTerminatingNamespacesAsync(stoppingToken);
+                    var podsWaiting = await FinishPodDeletionsAsync(stoppingToken);
+                    waiting = await EmptyTerminatingNamespacesAsync(stoppingToken) || podsWaiting;
                 }
                 catch (KubeApiException error)
                 {
-                    // A client changed the object meanwhile; the next tick sees the new state.
+                    // A client changed the object meanwhile; the next look sees the new state.
                     logger.LogDebug("controller step deferred: {Message}", error.Message);
+                    waiting = true;
+                }
+
+                // Grace periods run out and namespaces empty on the clock; otherwise only a changed pod or namespace
+                // gives work, so an idle server (or a hundred idle tenants) is not woken to find none.
+                if (waiting)
+                {
+                    await Task.Delay(Interval, clock, stoppingToken);
+                }
+                else
+                {
+                    await store.ChangedAsync(seen, watched, stoppingToken);
                 }
             }
         }
@@ -65,10 +79,12 @@ public sealed class CoreControllers(
         }
     }
 
-    private async Task FinishPodDeletionsAsync(CancellationToken cancellationToken)
+    /// <summary>Removes the deleted pods whose grace period is over; true when others still wait for theirs.</summary>
+    private async Task<bool> FinishPodDeletionsAsync(CancellationToken cancellationToken)
     {
         var pods = PodStrategy.Definition;
         var now = clock.GetUtcNow();
+        var waiting = false;
         foreach (var entry in store.Current.List(pods.KeyPrefix, pods.KeyPrefix))
         {
             var pod = ObjectCodec.Decode(pods, entry.Body);
@@ -83,12 +99,20 @@ public sealed class CoreControllers(
             {
                 await DeleteIgnoringMissingAsync(pods, pod, cancellationToken);
             }
+            else
+            {
+                waiting = true;
+            }
         }
+
+        return waiting;
     }
 
-    private async Task EmptyTerminatingNamespacesAsync(CancellationToken cancellationToken)
+    /// <summary>Deletes what terminating namespaces hold and finalizes the empty ones; true while any is still terminating.</summary>
+    private async Task<bool> EmptyTerminatingNamespacesAsync(CancellationToken cancellationToken)
     {
         var namespaces = NamespaceStrategy.Definition;
+        var terminating = false;
         foreach (var entry in store.Current.List(namespaces.KeyPrefix, namespaces.KeyPrefix))
         {
             var ns = (Namespace)ObjectCodec.Decode(namespaces, entry.Body);
@@ -97,6 +121,7 @@ public sealed class CoreControllers(
                 continue;
             }
 
+            terminating = true;
             var remaining = 0;
             foreach (var definition in catalog.Definitions.Where(d => d.Namespaced))
             {
@@ -120,6 +145,8 @@ public sealed class CoreControllers(
                 }, cancellationToken);
             }
         }
+
+        return terminating;
     }
 
     private async Task DeleteIgnoringMissingAsync(ResourceDefinition definition, KubeObject obj, CancellationToken cancellationToken)
