@@ -25,27 +25,61 @@ public enum TestServerTransport
 /// between tests with <see cref="ResetAsync"/>, and talk to it with <see cref="CreateClient"/>,
 /// <see cref="CreateKubernetesClient"/> or, for kubectl, <see cref="KubeconfigPath"/>.
 /// </summary>
+/// <remarks>
+/// The same type is also a tenant of a server (<see cref="CreateTenantAsync"/>): an isolated cluster and Cloud
+/// Controller under <c>/tenants/{id}/</c> of the same process, with every client member below aimed at it, so test
+/// classes running in parallel can share one server without sharing state (<see cref="SharedAsync"/>, <see cref="TenantFixture"/>).
+/// </remarks>
 public sealed class TestBindingServer : IAsyncDisposable
 {
+    /// <summary>How long the exit of the test process waits for the shared servers to stop.</summary>
+    private static readonly TimeSpan SharedStopTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly Lock SharedGate = new();
+    private static readonly Dictionary<TestServerTransport, Task<TestBindingServer>> SharedServers = [];
+
     private readonly Host _host;
     private readonly string _folder;
+
+    /// <summary>For a tenant, the server it lives in (whose admin API deletes it); null for a server.</summary>
+    private readonly TestBindingServer? _server;
+
     private string? _kubeconfigPath;
 
-    private TestBindingServer(Host host, Uri baseAddress, TestServerTransport transport)
+    /// <summary>Set on the process-wide servers of <see cref="SharedAsync"/>, which only the process's exit disposes.</summary>
+    private bool _shared;
+
+    private int _disposed;
+
+    private TestBindingServer(Host host, Uri baseAddress, TestServerTransport transport, TestBindingServer? server = null, string? tenantId = null)
     {
         _host = host;
+        _server = server;
         BaseAddress = baseAddress;
         Transport = transport;
+        TenantId = tenantId;
         _folder = Path.Combine(Path.GetTempPath(), "bindingserver-testing-" + Guid.NewGuid().ToString("N"));
     }
 
-    /// <summary>The server's root URL (for <see cref="TestServerTransport.InMemory"/>, a name only its own clients resolve).</summary>
+    /// <summary>
+    /// The server's root URL, or a tenant's (<c>.../tenants/{id}/</c>); for <see cref="TestServerTransport.InMemory"/>, a
+    /// name only its own clients resolve.
+    /// </summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>Where the server answers; a tenant answers where its server does.</summary>
     public TestServerTransport Transport { get; }
 
-    /// <summary>Services of the running server, for tests that need to look inside it.</summary>
-    public IServiceProvider Services => _host.Services;
+    /// <summary>The tenant's id when this object is a tenant (<see cref="CreateTenantAsync"/>); null for a server.</summary>
+    public string? TenantId { get; }
+
+    /// <summary>
+    /// Services of the running server, for tests that need to look inside it; for a tenant, the tenant's own container
+    /// (its store, controllers, journal and faults, and the services it shares with the server).
+    /// </summary>
+    public IServiceProvider Services => TenantId is null ? _host.Services
+        : _host.Services.GetRequiredService<Hosting.Tenants.TenantRegistry>().TryGet(TenantId, out var tenant) ? tenant.Services
+        : throw new InvalidOperationException($"tenant \"{TenantId}\" was deleted");
 
     /// <summary>Starts a server and returns once it answers. Pass settings as configuration keys, e.g. <c>("CloudFoundry:VolumeServicesEnabled", "true")</c>.</summary>
     public static async Task<TestBindingServer> StartAsync(TestServerTransport transport = TestServerTransport.Loopback,
@@ -70,6 +104,69 @@ public sealed class TestBindingServer : IAsyncDisposable
         using var client = server.CreateClient();
         (await client.GetAsync("readyz")).EnsureSuccessStatusCode();
         return server;
+    }
+
+    /// <summary>
+    /// The process's one server of <paramref name="transport"/> for tenants, started by the first call (concurrent
+    /// first calls share one start) and stopped when the process exits; disposing it does nothing, since other test
+    /// classes use it too. Give each test class or collection a tenant of it (<see cref="CreateTenantAsync"/>,
+    /// <see cref="TenantFixture"/>) rather than using its own state.
+    /// </summary>
+    public static Task<TestBindingServer> SharedAsync(TestServerTransport transport = TestServerTransport.Loopback)
+    {
+        lock (SharedGate)
+        {
+            // A start that failed is tried again by the next caller rather than failing every test class after it.
+            if (!SharedServers.TryGetValue(transport, out var starting) || starting.IsFaulted || starting.IsCanceled)
+            {
+                starting = Task.Run(() => StartSharedAsync(transport));
+                SharedServers[transport] = starting;
+            }
+
+            return starting;
+        }
+    }
+
+    private static async Task<TestBindingServer> StartSharedAsync(TestServerTransport transport)
+    {
+        var server = await StartAsync(transport);
+        server._shared = true;
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.StopShared();
+        return server;
+    }
+
+    /// <summary>At the process's exit: stops the shared server, bounded so that a stuck connection cannot hold the exit up.</summary>
+    private void StopShared()
+    {
+        try
+        {
+            DisposeCoreAsync().AsTask().Wait(SharedStopTimeout);
+        }
+        catch (AggregateException)
+        {
+            // The process is ending either way; a failed stop leaves nothing behind but the temporary folder.
+        }
+    }
+
+    /// <summary>
+    /// Creates a tenant of this server: an isolated cluster and Cloud Controller under <c>/tenants/{id}/</c>, in the
+    /// start state and loaded with <paramref name="fixtures"/> (as <see cref="LoadFixturesAsync"/> takes them; a refused
+    /// fixture creates no tenant), returned as a <see cref="TestBindingServer"/> whose clients, kubeconfigs and admin
+    /// calls (reset, fixtures, journal, faults) all reach that tenant alone. Disposing it deletes the tenant, not the
+    /// server. <paramref name="id"/> must be a DNS label not in use; null generates one.
+    /// </summary>
+    public async Task<TestBindingServer> CreateTenantAsync(string? id = null, string? fixtures = null, CancellationToken cancellationToken = default)
+    {
+        if (TenantId is not null)
+        {
+            throw new InvalidOperationException("tenants are created on the server, not inside a tenant");
+        }
+
+        var created = await SendAsync(HttpMethod.Post, id is null ? "_bindingserver/tenants" : $"_bindingserver/tenants?id={Uri.EscapeDataString(id)}",
+            string.IsNullOrEmpty(fixtures) ? null : new StringContent(fixtures, Encoding.UTF8, "application/yaml"), cancellationToken);
+        var tenantId = created["id"]!.GetValue<string>();
+        var root = new Uri(BaseAddress, Hosting.Tenants.Tenant.PathOf(tenantId).TrimStart('/') + "/");
+        return new TestBindingServer(_host, root, Transport, this, tenantId);
     }
 
     /// <summary>Whether the server answers over HTTPS (started with <c>("Server:Https", "true")</c> on loopback).</summary>
@@ -250,6 +347,7 @@ public sealed class TestBindingServer : IAsyncDisposable
     public Task<JsonObject> AddFaultAsync(string rule, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, "_bindingserver/faults", new StringContent(rule, Encoding.UTF8, "application/json"), cancellationToken);
 
+    /// <summary>Removes every fault rule: requests are served normally again.</summary>
     public Task ClearFaultsAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Delete, "_bindingserver/faults", null, cancellationToken);
 
@@ -257,6 +355,7 @@ public sealed class TestBindingServer : IAsyncDisposable
     public async Task<JsonArray> JournalAsync(CancellationToken cancellationToken = default) =>
         (await SendAsync(HttpMethod.Get, "_bindingserver/journal", null, cancellationToken))["entries"]!.AsArray();
 
+    /// <summary>Empties the journal, so that <see cref="JournalAsync"/> shows only what comes after.</summary>
     public Task ClearJournalAsync(CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Delete, "_bindingserver/journal", null, cancellationToken);
 
@@ -283,12 +382,43 @@ public sealed class TestBindingServer : IAsyncDisposable
         return $"{Segment(new JsonObject { ["alg"] = "HS256", ["typ"] = "JWT" })}.{Segment(claims)}.c2ln";
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>
+    /// Stops the server; for a tenant, deletes the tenant (its watches end) and leaves the server running. Either way
+    /// the kubeconfig files it wrote are removed. Does nothing on a server of <see cref="SharedAsync"/>.
+    /// </summary>
+    public ValueTask DisposeAsync() => _shared ? ValueTask.CompletedTask : DisposeCoreAsync();
+
+    private async ValueTask DisposeCoreAsync()
     {
-        await _host.DisposeAsync();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        if (_server is null)
+        {
+            await _host.DisposeAsync();
+        }
+        else if (Volatile.Read(ref _server._disposed) == 0)
+        {
+            await DeleteTenantAsync(_server, TenantId!);
+        }
+
         if (Directory.Exists(_folder))
         {
             Directory.Delete(_folder, recursive: true);
+        }
+    }
+
+    private static async Task DeleteTenantAsync(TestBindingServer server, string id)
+    {
+        try
+        {
+            await server.SendAsync(HttpMethod.Delete, $"_bindingserver/tenants/{Uri.EscapeDataString(id)}", null, CancellationToken.None);
+        }
+        catch (HttpRequestException error) when (error.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            // Deleted already, through the admin API: what disposing is for has happened.
         }
     }
 
