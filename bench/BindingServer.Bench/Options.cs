@@ -21,6 +21,9 @@ internal sealed record Options
     public int Rounds { get; init; } = 20;
     public int Samples { get; init; } = 200;
     public int SeedRounds { get; init; } = 21;
+
+    /// <summary>How many idle tenants the tenants phase measures the memory and idle CPU of.</summary>
+    public int IdleTenants { get; init; } = 100;
     public int SeedObjects { get; init; } = 1000;
     public int WatchCount { get; init; } = 1000;
     public int WatchEvents { get; init; } = 1000;
@@ -35,7 +38,7 @@ internal sealed record Options
     public int ReplicaWatchers { get; init; } = 10;
 
     /// <summary>Every mode; <c>all</c> runs those before <c>soak</c>; <c>soak</c> (long) and <c>replicas</c> (needs PostgreSQL) only by name.</summary>
-    public static readonly string[] Modes = ["all", "throughput", "startup", "scale", "reset-seed", "watchers", "soak", "replicas"];
+    public static readonly string[] Modes = ["all", "throughput", "startup", "scale", "reset-seed", "watchers", "soak", "replicas", "tenants"];
 
     public static Options Parse(string[] args)
     {
@@ -67,7 +70,7 @@ internal sealed record Options
             ? new Options
             {
                 Smoke = true, Duration = 1, Warmup = 0, Bindings = 500, Starts = 1, Objects = 2000, Watchers = 5, Rounds = 3, Samples = 20, SeedRounds = 2,
-                SeedObjects = 100, WatchCount = 20, WatchEvents = 200, SoakSeconds = 5, SoakWatchers = 10, ReplicaWrites = 20,
+                SeedObjects = 100, WatchCount = 20, WatchEvents = 200, SoakSeconds = 5, SoakWatchers = 10, ReplicaWrites = 20, IdleTenants = 10,
             }
             : new Options();
         int Int(string key, int fallback) => flags.Remove(key, out var text) ? int.Parse(text) : fallback;
@@ -87,6 +90,7 @@ internal sealed record Options
             Watchers = Int("watchers", options.Watchers),
             Rounds = Int("rounds", options.Rounds),
             Samples = Int("samples", options.Samples),
+            IdleTenants = Int("tenants", options.IdleTenants),
             WatchCount = Int("watch-count", options.WatchCount),
             Postgres = flags.Remove("postgres", out var postgres) ? postgres : null,
             // Fractions allowed (0.5 is 30 s), for trying the mode out.

@@ -5,7 +5,7 @@ using BindingServer.Bench;
 //   dotnet build -c Release src/BindingServer bench/BindingServer.Bench bench/BindingServer.Baseline
 //   dotnet bench/BindingServer.Bench/bin/Release/net10.0/BindingServer.Bench.dll [mode] [--flag value]... [--smoke]
 //
-// Modes: all (default: throughput, startup, scale, reset-seed, watchers), throughput, startup, scale, reset-seed, watchers,
+// Modes: all (default: throughput, startup, scale, reset-seed, watchers, tenants), throughput, startup, scale, reset-seed, watchers, tenants,
 // and by name only: soak (long) and replicas (SQLite against one and two replicas on PostgreSQL).
 // Flags (defaults in brackets):
 //   --server <dll>       the server to measure [src/BindingServer/bin/<this configuration>/net10.0/BindingServer.dll]
@@ -55,6 +55,7 @@ var phases = new (string Mode, bool InAll, Func<Task> Run)[]
     ("scale", true, () => ScalePhase.RunAsync(options, report)),
     ("reset-seed", true, () => ResetSeedPhase.RunAsync(options, report)),
     ("watchers", true, () => WatchersPhase.RunAsync(options, report)),
+    ("tenants", true, () => TenantsPhase.RunAsync(options, report)),
     ("soak", false, () => SoakPhase.RunAsync(options, load, report)),
     ("replicas", false, () => ReplicasPhase.RunAsync(options, load, report)),
 };

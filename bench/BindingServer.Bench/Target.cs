@@ -132,6 +132,14 @@ internal sealed class Target : IAsyncDisposable
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0;
     }
 
+    /// <summary>User and system CPU time so far, in clock ticks (1/100 s on Linux), from /proc.</summary>
+    public long CpuTicks()
+    {
+        var fields = File.ReadAllText($"/proc/{_process.Id}/stat");
+        var rest = fields[(fields.LastIndexOf(')') + 2)..].Split(' ');
+        return long.Parse(rest[11]) + long.Parse(rest[12]);
+    }
+
     /// <summary>Polls <paramref name="path"/> until it answers 200; returns the time since process start.</summary>
     public async Task<TimeSpan> FirstOkAsync(HttpClient client, string path)
     {
