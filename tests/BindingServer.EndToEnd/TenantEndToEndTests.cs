@@ -275,7 +275,7 @@ public sealed class TenantEndToEndTests(ServerProcess server, TestBrokerProcess 
         {
             var created = await inA.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap(name, a.Id), "apps");
             versions.Add(long.Parse(created.Metadata.ResourceVersion, System.Globalization.CultureInfo.InvariantCulture));
-            // A write in B between A's: it takes nothing from A's sequence.
+            // B writes between A's writes, in a store of its own: A's resourceVersions still only rise.
             await inB.CoreV1.CreateNamespacedConfigMapAsync(ConfigMap("b-" + name, b.Id), "apps");
         }
 
