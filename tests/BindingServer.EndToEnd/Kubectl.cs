@@ -13,6 +13,7 @@ public sealed class Kubectl : IAsyncLifetime
     }
 
     private readonly bool _ownsServer;
+    private readonly string? _kubeconfig;
 
     /// <summary>kubectl for a server started with particular arguments; the kubectl owns (starts and stops) it unless told not to.</summary>
     internal Kubectl(ServerProcess server, bool owned = true)
@@ -20,6 +21,13 @@ public sealed class Kubectl : IAsyncLifetime
         _server = server;
         _ownsServer = owned;
     }
+
+    /// <summary>
+    /// kubectl with a kubeconfig it is handed (a tenant's, say) for a server someone else runs, in a folder of its own
+    /// (so its discovery cache is its own too).
+    /// </summary>
+    internal Kubectl(ServerProcess server, string kubeconfig)
+        : this(server, owned: false) => _kubeconfig = kubeconfig;
 
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "bindingserver-kubectl-" + Guid.NewGuid().ToString("N"));
 
@@ -35,6 +43,12 @@ public sealed class Kubectl : IAsyncLifetime
         }
 
         Directory.CreateDirectory(_folder);
+        if (_kubeconfig is not null)
+        {
+            await File.WriteAllTextAsync(KubeconfigPath, _kubeconfig);
+            return;
+        }
+
         using var client = new HttpClient { BaseAddress = _server.BaseAddress };
         await File.WriteAllTextAsync(KubeconfigPath, await client.GetStringAsync("_bindingserver/kubeconfig"));
     }
