@@ -83,6 +83,27 @@ public sealed class ReplicaTests(Replicas replicas) : IClassFixture<Replicas>
     }
 
     [Fact]
+    public async Task A_tenant_on_a_replica_lives_in_that_replicas_memory_apart_from_the_shared_store()
+    {
+        using var a = Client(replicas.A);
+        using var b = Client(replicas.B);
+        using var created = await a.PostAsync("/_bindingserver/tenants?id=on-replica-a", null);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        using var inTenant = await a.PostAsync("/tenants/on-replica-a" + Bindings, Binding("tenant-only"));
+        Assert.Equal(HttpStatusCode.Created, inTenant.StatusCode);
+
+        // The shared database never sees the tenant's object, and the other replica does not know the tenant.
+        Assert.Equal(HttpStatusCode.NotFound, (await b.GetAsync($"{Bindings}/tenant-only")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await a.GetAsync($"{Bindings}/tenant-only")).StatusCode);
+        using var elsewhere = await b.GetAsync("/tenants/on-replica-a" + Bindings);
+        Assert.Equal(HttpStatusCode.NotFound, elsewhere.StatusCode);
+        Assert.Equal("tenants \"on-replica-a\" not found", (await JsonAsync(elsewhere))["message"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, (await a.GetAsync("/tenants/on-replica-a" + Bindings + "/tenant-only")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await a.DeleteAsync("/_bindingserver/tenants/on-replica-a")).StatusCode);
+    }
+
+    [Fact]
     public async Task Of_50_concurrent_same_name_creates_split_across_A_and_B_exactly_one_succeeds()
     {
         using var a = Client(replicas.A);
