@@ -23,18 +23,33 @@ public sealed class TenantRouting(RequestDelegate next, TenantRegistry tenants)
 
         var slash = value.IndexOf('/', 1);
         var id = slash < 0 ? value[1..] : value[1..slash];
-        if (!tenants.TryGet(id, out var tenant))
+        if (!tenants.TryGet(id, out var tenant) || Scope(tenant) is not { } scope)
         {
             await KubeHttp.WriteStatusAsync(context, StatusErrors.NotFound(new GroupResource("", "tenants"), id).Status);
             return;
         }
 
-        context.Request.PathBase = context.Request.PathBase.Add(tenant.PathBase);
-        context.Request.Path = slash < 0 ? "/" : value[slash..];
-        context.Items[ItemKey] = tenant;
-        await using var scope = tenant.Services.CreateAsyncScope();
-        context.RequestServices = new TenantRequestServices(scope.ServiceProvider, tenant.Has, context.RequestServices);
-        await next(context);
+        await using (scope)
+        {
+            context.Request.PathBase = context.Request.PathBase.Add(tenant.PathBase);
+            context.Request.Path = slash < 0 ? "/" : value[slash..];
+            context.Items[ItemKey] = tenant;
+            context.RequestServices = new TenantRequestServices(scope.ServiceProvider, tenant.Has, context.RequestServices);
+            await next(context);
+        }
+    }
+
+    /// <summary>The request's scope of the tenant's services; null when the tenant was deleted since it was looked up.</summary>
+    private static AsyncServiceScope? Scope(Tenant tenant)
+    {
+        try
+        {
+            return tenant.Services.CreateAsyncScope();
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Whether the request is served by a tenant rather than the default tenant.</summary>
