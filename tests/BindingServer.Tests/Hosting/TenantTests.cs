@@ -115,6 +115,34 @@ public sealed class TenantAdminApiTests(ServerFactory factory) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Each_tenant_starts_with_uids_of_its_own_made_when_it_was()
+    {
+        var uids = new List<string>();
+        foreach (var id in new[] { "fresh-a", "fresh-b" })
+        {
+            var (_, tenant) = await _client.SendAsync(HttpMethod.Post, $"/_bindingserver/tenants?id={id}");
+            var (_, ns) = await _client.GetJsonAsync($"/tenants/{id}/api/v1/namespaces/kube-system");
+            uids.Add(ns["metadata"]!["uid"].Str());
+            // Made as the tenant was (the two clock reads may fall either side of a second), and written alike everywhere.
+            var made = DateTimeOffset.Parse(ns["metadata"]!["creationTimestamp"].Str(), System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(made - DateTimeOffset.Parse(tenant["creationTimestamp"].Str(), System.Globalization.CultureInfo.InvariantCulture),
+                TimeSpan.Zero, TimeSpan.FromSeconds(1));
+            Assert.Equal(ns["metadata"]!["creationTimestamp"].Str(), ns["metadata"]!["managedFields"]![0]!["time"].Str());
+
+            // The change log says the same as the objects: a watch from the start replays the tenant's own uid.
+            using var response = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Get,
+                $"/tenants/{id}/api/v1/namespaces?watch=true&resourceVersion=1&fieldSelector=metadata.name%3Dkube-system&timeoutSeconds=5"),
+                HttpCompletionOption.ResponseHeadersRead);
+            using var watch = new StreamReader(await response.Content.ReadAsStreamAsync());
+            var added = JsonNode.Parse((await watch.ReadLineAsync())!)!;
+            Assert.Equal(("ADDED", uids[^1]), (added["type"].Str(), added["object"]!["metadata"]!["uid"].Str()));
+        }
+
+        uids.Add((await _client.GetJsonAsync("/api/v1/namespaces/kube-system")).Body["metadata"]!["uid"].Str());
+        Assert.Equal(3, uids.Distinct().Count());
+    }
+
+    [Fact]
     public async Task Tenants_created_at_once_are_all_distinct_and_start_from_the_start_state()
     {
         var created = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => _client.SendAsync(HttpMethod.Post, "/_bindingserver/tenants")));

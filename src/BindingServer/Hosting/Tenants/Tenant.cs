@@ -70,11 +70,13 @@ public sealed class Tenant : IAsyncDisposable
     public static async Task<StoreTemplate> MakeTemplateAsync(IServiceProvider server, CancellationToken cancellationToken)
     {
         await using var services = TenantServices.Build(server, new TenantScope("", PathPrefix), template: null);
+        var clock = server.GetRequiredService<TimeProvider>();
+        var since = clock.GetUtcNow();
         var store = services.GetRequiredService<ObjectStore>();
         await KubernetesApi.EnsureStartStateAsync(services, cancellationToken);
         await services.GetRequiredService<BrokerRegistry>().SeedAsync();
         await ClusterRoleAggregation.SyncAsync(store, services.GetRequiredService<ResourceRegistry>(), cancellationToken);
-        return StoreTemplate.From(store);
+        return StoreTemplate.From(store, clock, since);
     }
 
     /// <summary>Stops the controllers and frees the store; its watches end as the store closes.</summary>
