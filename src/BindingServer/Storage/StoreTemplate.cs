@@ -7,7 +7,7 @@ namespace BindingServer.Storage;
 /// <summary>
 /// A finished in-memory database that new in-memory stores start as a copy of, page for page (SQLite's online
 /// backup), instead of creating the schema and writing their start state object by object. Tenants start from one:
-/// copying their start state costs a fraction of a millisecond, writing it through the create paths tens.
+/// copying their start state and making it their own costs a few milliseconds, writing it through the create paths tens.
 /// </summary>
 /// <remarks>
 /// Each copy is made a cluster of its own as it is taken: every uid in it is replaced by a fresh one (the same new uid
