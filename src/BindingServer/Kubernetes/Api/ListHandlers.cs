@@ -30,6 +30,9 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
     /// <summary>How often an idle watch that allows bookmarks is sent one.</summary>
     private static readonly TimeSpan BookmarkInterval = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a watch's last event may take to write once the server is stopping.</summary>
+    private static readonly TimeSpan WriteGraceWhenStopping = TimeSpan.FromSeconds(2);
+
     public static string ScopePrefix(ResourceDefinition definition, string? ns) =>
         definition.Namespaced && !string.IsNullOrEmpty(ns) ? $"{definition.KeyPrefix}{ns}/" : definition.KeyPrefix;
 
@@ -222,6 +225,13 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
         ending.CancelAfter(timeout);
         var token = ending.Token;
+
+        // Events are written whole: stopping or the timeout ends the watch between events, never inside one, where a
+        // cancelled write would cut the chunked stream and the client would see its connection reset. A write to a
+        // client that reads nothing is given up a moment after stopping begins, so it cannot hold shutdown.
+        using var writeLimit = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        using var onStopping = lifetime.ApplicationStopping.Register(() => writeLimit.CancelAfter(WriteGraceWhenStopping));
+        var writing = writeLimit.Token;
         var lastRevision = fromNow ? feed.Start.Revision : afterRevision;
 
         try
@@ -239,9 +249,14 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
                 foreach (var entry in feed.Start.List(definition.KeyPrefix, scope))
                 {
                     var obj = ObjectCodec.Decode(definition, entry.Body);
+                    if (token.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
                     if (options.Matches(definition, obj))
                     {
-                        await writer.WriteAsync("ADDED", obj, token);
+                        await writer.WriteAsync("ADDED", obj, writing);
                         if (writer.EventsLeft <= 0)
                         {
                             return;
@@ -251,13 +266,18 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
 
                 if (options.SendInitialEvents == true && options.AllowWatchBookmarks)
                 {
-                    await writer.WriteBookmarkAsync(lastRevision, initialEventsEnd: true, token);
+                    await writer.WriteBookmarkAsync(lastRevision, initialEventsEnd: true, writing);
                 }
             }
 
             foreach (var change in feed.Backlog)
             {
-                lastRevision = await DeliverAsync(writer, definition, scope, options, change, token) ?? lastRevision;
+                if (token.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                lastRevision = await DeliverAsync(writer, definition, scope, options, change, writing) ?? lastRevision;
                 if (writer.EventsLeft <= 0)
                 {
                     return;
@@ -279,7 +299,7 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
                 }
                 catch (OperationCanceledException) when (!token.IsCancellationRequested)
                 {
-                    await writer.WriteBookmarkAsync(Math.Max(lastRevision, store.Current.Revision), initialEventsEnd: false, token);
+                    await writer.WriteBookmarkAsync(Math.Max(lastRevision, store.Current.Revision), initialEventsEnd: false, writing);
                     continue;
                 }
                 catch (System.Threading.Channels.ChannelClosedException)
@@ -292,7 +312,7 @@ public sealed class ListHandlers(ObjectStore store, TimeProvider clock, ILogger<
                     continue;
                 }
 
-                lastRevision = await DeliverAsync(writer, definition, scope, options, change, token) ?? change.Revision;
+                lastRevision = await DeliverAsync(writer, definition, scope, options, change, writing) ?? change.Revision;
             }
         }
         catch (OperationCanceledException)
