@@ -97,7 +97,7 @@ public static class TenantEndpoints
             ["kubernetesUrl"] = root,
             ["cloudFoundryUrl"] = root,
             ["adminUrl"] = root + "/_bindingserver",
-            ["creationTimestamp"] = tenant.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            ["creationTimestamp"] = KubeTimeConverter.ToText(tenant.Created),
         };
         if (withKubeconfig)
         {
